@@ -1,0 +1,12 @@
+package org.jqemu.system.chardev;
+
+/**
+ * The device side of a character device (a UART, a virtio console port). Input is delivered on
+ * the main loop thread with the machine lock held.
+ */
+public interface CharFrontend {
+    /** How many bytes the device can take now; 0 makes the backend hold input back. */
+    int canReceive();
+
+    void receive(byte[] buf, int off, int len);
+}

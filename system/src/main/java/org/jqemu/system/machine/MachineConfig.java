@@ -1,0 +1,44 @@
+package org.jqemu.system.machine;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+import org.jqemu.system.log.LogCategory;
+import org.jqemu.system.options.Opts;
+
+/**
+ * Everything the command line says about one VM, already checked for syntax. Boards and devices
+ * read it; the CLI ({@code org.jqemu.system.cli}) fills it; tests may fill it directly.
+ */
+public final class MachineConfig {
+    /** -machine type; null means the default machine type. */
+    public String machineType;
+    /** The other -machine properties (type and accel removed). */
+    public Opts machineOpts = new Opts("-machine", java.util.Map.of());
+    /** Accelerators to try, in order (from accel= and -accel); empty means "tcg". */
+    public final List<Opts> accels = new ArrayList<>();
+    /** -cpu model (with its properties); null means the board's default. */
+    public String cpuModel;
+    /** -m in bytes; 0 means the board's default. */
+    public long ramSize;
+    public int smp = 1;
+    public String kernel;
+    public String initrd;
+    public String append;
+    public String bios;
+    public final List<Opts> devices = new ArrayList<>();
+    public final List<Opts> chardevs = new ArrayList<>();
+    /** -serial values in order (COM1, COM2, ...): "stdio", "null", "file:PATH", "chardev:ID", "mon:stdio". */
+    public final List<String> serials = new ArrayList<>();
+    public boolean nographic;
+    public boolean displayNone;
+    public boolean nicNone;
+    public boolean nodefaults;
+    public boolean startPaused;
+    public boolean noReboot;
+    public boolean noShutdown;
+    public String name;
+    public final Set<LogCategory> logCategories = EnumSet.noneOf(LogCategory.class);
+    public String logFile;
+}
