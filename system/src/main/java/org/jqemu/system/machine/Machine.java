@@ -165,7 +165,10 @@ public final class Machine implements AutoCloseable {
         return Collections.unmodifiableMap(chardevs);
     }
 
-    /** Runs on every system reset, after devices and before CPUs, in registration order. */
+    /**
+     * Runs on every system reset (and once at start), after devices and CPUs have been reset, in
+     * registration order: a direct kernel boot re-loads the kernel and sets the entry state here.
+     */
     public void addResetHandler(Runnable handler) {
         resetHandlers.add(handler);
     }
@@ -260,11 +263,11 @@ public final class Machine implements AutoCloseable {
         for (Device d : devices) {
             d.reset();
         }
-        for (Runnable r : resetHandlers) {
-            r.run();
-        }
         for (Cpu c : cpus) {
             c.reset();
+        }
+        for (Runnable r : resetHandlers) {
+            r.run();
         }
     }
 

@@ -29,6 +29,11 @@ public interface MachineType {
         return 1;
     }
 
+    /** The {@code -cpu} models this board accepts, the default first; {@code -cpu help} lists them. */
+    default List<String> cpuModels() {
+        return List.of();
+    }
+
     /** Builds the board into {@code machine} (after the accelerator initialised). */
     void build(Machine machine) throws ConfigException;
 }
