@@ -17,7 +17,7 @@ final class JqemuProcess {
 
     private JqemuProcess() {}
 
-    static Result run(long timeoutSeconds, List<String> args) throws IOException, InterruptedException {
+    static Result run(long timeoutSeconds, Path workDir, List<String> args) throws IOException, InterruptedException {
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
@@ -30,6 +30,7 @@ final class JqemuProcess {
         Path err = Files.createTempFile("jqemu-err", ".txt");
         try {
             Process p = new ProcessBuilder(cmd)
+                    .directory(workDir.toFile())
                     .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                     .redirectOutput(out.toFile())
                     .redirectError(err.toFile())

@@ -56,14 +56,16 @@ class X86ProgramsTest {
         Path serial = Files.createTempFile("jqemu-serial-" + name, ".txt");
         List<String> args = new ArrayList<>(List.of("-machine", "pc", "-m", "128", "-display", "none",
                 "-no-reboot", "-serial", "file:" + serial,
-                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", kernel.toString()));
+                "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04", "-kernel", kernel.getFileName().toString()));
         Path extra = SOURCES.resolve(name + ".args");
         if (Files.exists(extra)) {
             for (String a : Files.readString(extra).trim().split("\n")) {
                 args.add(a.trim());
             }
         }
-        JqemuProcess.Result r = JqemuProcess.run(120, args);
+        // From the build folder with the kernel's bare name: the multiboot command line starts
+        // with the kernel path, and mbinfo's expected output was recorded that way.
+        JqemuProcess.Result r = JqemuProcess.run(120, built, args);
         String output = Files.readString(serial, StandardCharsets.ISO_8859_1);
         Files.deleteIfExists(serial);
         assertFalse(r.timedOut(), name + " did not finish; serial output so far:\n" + output);
