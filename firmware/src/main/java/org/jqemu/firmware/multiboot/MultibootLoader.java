@@ -129,8 +129,8 @@ public final class MultibootLoader {
      * structure into {@code memory}.
      *
      * @param cmdline the {@code -append} text, or null
-     * @param modules module strings ("file args"), as {@link #splitModules} gives them; null when
-     *     there is no {@code -initrd}
+     * @param modules module strings ("file args"), as {@link #splitModules} gives them; null or
+     *     empty when there is no {@code -initrd}
      * @param ramBelow4g RAM mapped from address 0
      * @param ramAbove4g RAM mapped from 4 GiB
      */
@@ -154,8 +154,8 @@ public final class MultibootLoader {
         // Layout of the buffer at loadAddr, offsets relative to it.
         List<byte[]> modNames = new ArrayList<>();
         int rawInitrdLength = -1;
-        if (modules != null) {
-            rawInitrdLength = modules.isEmpty() ? 0 : modules.size() - 1;
+        if (modules != null && !modules.isEmpty()) {
+            rawInitrdLength = modules.size() - 1;
             for (String m : modules) {
                 byte[] b = m.getBytes(StandardCharsets.UTF_8);
                 modNames.add(b);

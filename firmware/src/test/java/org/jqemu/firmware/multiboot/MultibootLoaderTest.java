@@ -213,6 +213,16 @@ class MultibootLoaderTest {
     }
 
     @Test
+    void emptyModuleListIsNoInitrd() throws Exception {
+        byte[] image = TestImages.aout(64, 0x100000, 0, 0x100020);
+        load(image, "k", "x", null);
+        int nameWithout = info(64);
+        load(image, "k", "x", List.of());
+        assertEquals(nameWithout, info(64), "no byte reserved for an -initrd string");
+        assertEquals(0x101000 + 2 + 2, nameWithout, "strings: \"k\" + \"x\" reserved, then the name");
+    }
+
+    @Test
     void mmapIsThePcE820Map() throws Exception {
         // As QEMU 7.2 + SeaBIOS report it for -m 16.
         load(TestImages.aout(64, 0x100000, 0, 0x100020), "k", "", null);
