@@ -14,7 +14,7 @@ import org.jqemu.system.memory.MemoryOps;
  */
 public final class PcSpeaker implements Device {
     /** Refresh request period of the AT's counter 1 (18 ticks of 1.193182 MHz). */
-    static final long REFRESH_PERIOD_NS = 15_085;
+    public static final long REFRESH_PERIOD_NS = 15_085;
 
     private final Machine machine;
     private final I8254Pit pit;
