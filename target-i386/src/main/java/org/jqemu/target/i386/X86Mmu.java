@@ -342,7 +342,7 @@ public final class X86Mmu {
             // Check both pages before storing anything, so a #PF on the second page leaves
             // memory untouched, as on hardware.
             lookupOrFill(a, WRITE, mode);
-            lookupOrFill(a + size - 1, WRITE, mode);
+            lookupOrFill((a + size - 1) & ~0xfff, WRITE, mode); // CR2: first byte on that page
             for (int k = 0; k < size; k++) {
                 write8((a + k) & 0xffffffffL, (int) (v >>> (8 * k)), mode);
             }
