@@ -30,6 +30,13 @@ final class ExecRig implements AutoCloseable {
         this.ramSize = ramSize;
         machine.memory().root().add(0, RamRegion.allocate(machine.arena(), "ram", ramSize, false));
         cpu = new X86Cpu(machine, 0);
+        machine.clock().start();
+        // a BIOS-like interrupt vector table: every vector at F000:FF53 (an IRET in SeaBIOS)
+        byte[] ivt = new byte[1024];
+        for (int v = 0; v < 256; v++) {
+            put32(ivt, v * 4, 0xf000ff53);
+        }
+        machine.memory().writeBytes(0, ivt);
         machine.io().root().add(0x3f8, new IoRegion("com1", 8, new MemoryOps() {
             @Override
             public long read(long offset, int size) {

@@ -126,6 +126,8 @@ public final class Executor implements CodePageMap.Listener {
             Insn[] insns = b.insns;
             long ipMask = b.code32 ? 0xffffffffL : 0xffffL;
             Interpreter x = interp;
+            boolean tf = (cpu.eflags & 0x100) != 0;
+            x.watch = (cpu.dr[7] & 0xff) != 0;
             int n = 0;
             for (Insn i : insns) {
                 long start = cpu.rip;
@@ -133,6 +135,10 @@ public final class Executor implements CodePageMap.Listener {
                 cpu.rip = (start + i.len) & ipMask;
                 n++;
                 x.exec(i);
+                if (tf || x.dbHits != 0) {
+                    debugTrap(i, tf);
+                    break;
+                }
                 if (x.stop || !b.valid) {
                     x.stop = false;
                     break;
@@ -144,8 +150,29 @@ public final class Executor implements CodePageMap.Listener {
         } catch (X86Fault f) {
             last = null;
             interp.stop = false;
+            interp.dbHits = 0;
             cpu.rip = interp.insnStart;
             cpu.intr.deliver(f.vector, false, f.errorCode, cpu.rip);
+        }
+    }
+
+    /**
+     * The #DB trap after an instruction: single step (TF was set when it started; BS) and data
+     * breakpoint hits (B0-B3). INT n/INT3/INTO clear TF on entry and report no step trap.
+     */
+    private void debugTrap(Insn i, boolean tf) {
+        Interpreter x = interp;
+        x.stop = false;
+        int op = i.opc;
+        boolean softInt = op == 0xcc || op == 0xcd || op == 0xce || op == 0xf1;
+        long bits = x.dbHits;
+        if (tf && !softInt) {
+            bits |= 0x4000;
+        }
+        x.dbHits = 0;
+        if (bits != 0) {
+            cpu.dr[6] |= bits;
+            cpu.intr.deliver(1, false, -1, cpu.rip);
         }
     }
 

@@ -124,36 +124,67 @@ public final class Interpreter {
     /**
      * Linear address of {@code size} bytes at {@code off} in segment {@code s}, after the limit
      * check of the segment's hidden descriptor (expand-down aware): #SS(0) for SS, else #GP(0).
+     *
+     * <p>As in QEMU (the project's reference), the segment type is not checked per access:
+     * writes through a read-only data segment or CS, and accesses through a null selector in
+     * protected mode, do not fault (the SDM says #GP(0)). Load-time checks are done by
+     * {@code Segmentation}.
      */
     long lin(int s, int off, int size) {
         long o = off & 0xffffffffL;
         int attr = c.segAttr[s];
         long lim = c.segLimit[s] & 0xffffffffL;
         if ((attr & 0x1c) != 0x14) {
-            if (o + size - 1 <= lim && (attr & 0x80) != 0) {
+            if (o + size - 1 <= lim) {
                 return (c.segBase[s] + o) & 0xffffffffL;
             }
         } else {
             long upper = (attr & 0x4000) != 0 ? 0xffffffffL : 0xffffL;
-            if (o > lim && o + size - 1 <= upper && (attr & 0x80) != 0) {
+            if (o > lim && o + size - 1 <= upper) {
                 return (c.segBase[s] + o) & 0xffffffffL;
             }
         }
-        throw segFault(s);
+        if ((attr & 0x80) == 0) {
+            return (c.segBase[s] + o) & 0xffffffffL; // null selector: unchecked, as QEMU
+        }
+        throw intr.fault(s == SS ? 12 : 13, 0);
     }
 
-    X86Fault segFault(int s) {
-        if ((c.cr0 & 1) != 0 && (c.eflags & VM) == 0 && s != SS && (c.segSel[s] & ~3) == 0) {
-            return intr.fault(13, 0);
+    /** Data breakpoints (DR0-3 with DR7) are armed: every access is checked. */
+    boolean watch;
+    /** DR6 B0-B3 bits hit by the executing instruction. */
+    int dbHits;
+
+    private void checkWatch(long la, int size, boolean write) {
+        long dr7 = c.dr[7];
+        for (int n = 0; n < 4; n++) {
+            if (((dr7 >> (n * 2)) & 3) == 0) {
+                continue;
+            }
+            int rw = (int) (dr7 >> (16 + n * 4)) & 3;
+            if (rw == 0 || rw == 2 || (rw == 1 && !write)) {
+                continue; // execution and I/O breakpoints are not data accesses
+            }
+            int len = (int) (dr7 >> (18 + n * 4)) & 3;
+            long blen = len == 0 ? 1 : len == 1 ? 2 : len == 3 ? 4 : 8;
+            long start = c.dr[n] & ~(blen - 1) & 0xffffffffL;
+            if (la < start + blen && la + size > start) {
+                dbHits |= 1 << n;
+            }
         }
-        return intr.fault(s == SS ? 12 : 13, 0);
     }
 
     int rd(long la, int size) {
+        if (watch) {
+            checkWatch(la, size, false);
+        }
         return size == 4 ? mmu.read32(la) : size == 2 ? mmu.read16(la) : mmu.read8(la);
     }
 
     void wr(long la, int size, int v) {
+        if (watch) {
+            checkWatch(la, size, true);
+        }
         if (size == 4) {
             mmu.write32(la, v);
         } else if (size == 2) {
