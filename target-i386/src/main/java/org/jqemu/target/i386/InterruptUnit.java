@@ -14,7 +14,7 @@ import org.jqemu.system.machine.ShutdownCause;
  */
 public final class InterruptUnit {
     public static final int DE = 0, DB = 1, NMI = 2, BP = 3, OF = 4, BR = 5, UD = 6, NM = 7, DOUBLE = 8;
-    public static final int TS = 10, NP = 11, SS = 12, GP = 13, PF = 14, MF = 16, AC = 17;
+    public static final int TS = 10, NP = 11, SS = 12, GP = 13, PF = 14, MF = 16, ALIGNMENT = 17;
 
     private static final int EXCEPTION = 0, SOFTWARE = 1, EXTERNAL = 2;
 
@@ -166,7 +166,7 @@ public final class InterruptUnit {
         cpu.segSel[X86Cpu.CS] = cs;
         cpu.segBase[X86Cpu.CS] = (long) cs << 4;
         cpu.rip = ip;
-        cpu.setEflags(cpu.getEflags() & ~(IF | TF | AC | RF));
+        cpu.setEflags(cpu.getEflags() & ~(IF | TF | SysBits.AC | RF));
     }
 
     private void deliverProtected(int vector, int kind, int errorCode, long returnRip) {
