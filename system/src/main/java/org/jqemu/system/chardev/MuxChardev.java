@@ -128,13 +128,20 @@ public final class MuxChardev implements Chardev, CharFrontend {
         }
     }
 
-    private synchronized void switchFocus() {
+    private void switchFocus() {
+        flush(); // what was typed before the switch belongs to the old focus
+        synchronized (this) {
+            switchFocusLocked();
+        }
+    }
+
+    private void switchFocusLocked() {
         if (frontends.size() < 2) {
             print(NO_MONITOR);
             return;
         }
         focus = (focus + 1) % frontends.size();
-        pendingLen = 0; // what was typed for the old focus is not for the new one
+        pendingLen = 0; // what the old focus could not take is not for the new one
     }
 
     private void print(String text) {

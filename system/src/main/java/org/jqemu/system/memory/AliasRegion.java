@@ -12,6 +12,7 @@ public final class AliasRegion extends MemoryRegion {
         }
         this.target = target;
         this.targetOffset = targetOffset;
+        target.aliases.add(this);
     }
 
     public MemoryRegion target() {

@@ -30,18 +30,12 @@ public final class ContainerRegion extends MemoryRegion {
         region.parent = this;
         children.add(new Child(offset, region, priority, order++));
         changed();
-        if (owner != null) {
-            owner.invalidate();
-        }
     }
 
     public void remove(MemoryRegion region) {
         if (children.removeIf(c -> c.region() == region)) {
             region.parent = null;
             changed();
-            if (owner != null) {
-                owner.invalidate();
-            }
         }
     }
 

@@ -9,6 +9,8 @@ public abstract sealed class MemoryRegion permits RamRegion, IoRegion, Container
     private final String name;
     private final long size;
     ContainerRegion parent;
+    /** Aliases that show this region: they must hear about its changes too. */
+    final java.util.List<AliasRegion> aliases = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     protected MemoryRegion(String name, long size) {
         if (size <= 0) {
@@ -26,11 +28,17 @@ public abstract sealed class MemoryRegion permits RamRegion, IoRegion, Container
         return size;
     }
 
-    /** Tells the address spaces that contain this region to rebuild their flat view. */
+    /**
+     * Tells the address spaces that contain this region, directly or through an alias, to rebuild
+     * their flat view.
+     */
     protected final void changed() {
-        for (ContainerRegion p = parent; p != null; p = p.parent) {
-            if (p.owner != null) {
-                p.owner.invalidate();
+        for (MemoryRegion r = this; r != null; r = r.parent) {
+            if (r instanceof ContainerRegion c && c.owner != null) {
+                c.owner.invalidate();
+            }
+            for (AliasRegion a : r.aliases) {
+                a.changed();
             }
         }
     }

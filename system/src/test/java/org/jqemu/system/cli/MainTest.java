@@ -102,6 +102,7 @@ class MainTest {
         assertEquals("""
                 test-exit options:
                   chardev=<str>          - ID of a chardev to use as a backend
+                  guest-error=<str>      - logged under -d guest_errors at start
                   message=<str>
                   status=<uint32>        - exit status (default: 0)
                 """, r.out());

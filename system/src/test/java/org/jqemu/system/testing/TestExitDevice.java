@@ -39,7 +39,8 @@ public final class TestExitDevice implements DeviceType {
     public List<PropertyInfo> properties() {
         return List.of(new PropertyInfo("status", "uint32", "0", "exit status"),
                 new PropertyInfo("chardev", "str", null, "ID of a chardev to use as a backend"),
-                new PropertyInfo("message", "str", null, null));
+                new PropertyInfo("message", "str", null, null),
+                new PropertyInfo("guest-error", "str", null, "logged under -d guest_errors at start"));
     }
 
     @Override
@@ -48,6 +49,7 @@ public final class TestExitDevice implements DeviceType {
         String id = opts.getString("id", "test-exit");
         String chardevId = opts.getString("chardev", null);
         String message = opts.getString("message", null);
+        String guestError = opts.getString("guest-error", null);
         opts.checkAllUsed();
         Chardev chardev = chardevId == null ? null : machine.chardev(chardevId);
         if (chardevId != null && chardev == null) {
@@ -62,6 +64,9 @@ public final class TestExitDevice implements DeviceType {
             @Override
             public void reset() {
                 machine.mainLoop().post(() -> {
+                    if (guestError != null) {
+                        machine.log().guestError("%s", guestError);
+                    }
                     if (chardev != null && message != null) {
                         byte[] b = message.getBytes(StandardCharsets.UTF_8);
                         chardev.write(b, 0, b.length);
