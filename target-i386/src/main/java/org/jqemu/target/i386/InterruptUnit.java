@@ -3,6 +3,7 @@ package org.jqemu.target.i386;
 import static org.jqemu.target.i386.SysBits.*;
 
 import org.jqemu.system.log.GuestLog;
+import org.jqemu.system.log.LogCategory;
 import org.jqemu.system.machine.ShutdownCause;
 
 /**
@@ -98,7 +99,7 @@ public final class InterruptUnit {
                     return;
                 }
                 if (log.interrupts) {
-                    log.log(org.jqemu.system.log.LogCategory.INT, "check_exception old: 0x%x new 0x%x", vector, second);
+                    log.log(LogCategory.INT, "check_exception old: 0x%x new 0x%x", vector, second);
                 }
                 boolean escalate = kind == EXCEPTION
                         && (contributory(vector) && contributory(second) || vector == PF && (second == PF || contributory(second)));
@@ -120,26 +121,24 @@ public final class InterruptUnit {
     }
 
     private void tripleFault() {
-        if (log.interrupts || log.cpuReset) {
-            log.log(log.interrupts ? org.jqemu.system.log.LogCategory.INT : org.jqemu.system.log.LogCategory.CPU_RESET,
-                    "Triple fault");
+        if (log.cpuReset) {
+            log.log(LogCategory.CPU_RESET, "Triple fault");
         }
         cpu.halted = true;
         cpu.setEflags(cpu.getEflags() & ~IF);
         cpu.machine.requestReset(ShutdownCause.GUEST_RESET);
     }
 
+    /** One line per event, in the format of QEMU's {@code -d int}. */
     private void logEvent(int vector, int kind, int errorCode) {
-        StringBuilder sb = new StringBuilder();
-        sb.append(String.format("%6d: v=%02x e=%04x i=%d cpl=%d IP=%04x:%08x pc=%08x SP=%04x:%08x",
+        String head = String.format("%6d: v=%02x e=%04x i=%d cpl=%d IP=%04x:%08x pc=%08x SP=%04x:%08x",
                 count++, vector, errorCode < 0 ? 0 : errorCode, kind == SOFTWARE ? 1 : 0, cpu.cpl,
                 cpu.segSel[X86Cpu.CS], cpu.rip & 0xffffffffL, (cpu.segBase[X86Cpu.CS] + cpu.rip) & 0xffffffffL,
-                cpu.segSel[X86Cpu.SS], cpu.regs[4] & 0xffffffffL));
-        if (vector == PF && kind == EXCEPTION) {
-            sb.append(String.format(" CR2=%08x", cpu.cr2));
-        }
-        sb.append(String.format(" EAX=%08x EFL=%08x", cpu.regs[0] & 0xffffffffL, cpu.getEflags()));
-        log.log(org.jqemu.system.log.LogCategory.INT, "%s", sb);
+                cpu.segSel[X86Cpu.SS], cpu.regs[4] & 0xffffffffL);
+        String tail = vector == PF && kind == EXCEPTION
+                ? String.format(" CR2=%08x", cpu.cr2)
+                : String.format(" env->regs[R_EAX]=%08x", cpu.regs[0] & 0xffffffffL);
+        log.log(LogCategory.INT, "%s%s", head, tail);
     }
 
     private void deliverOnce(int vector, int kind, int errorCode, long returnRip) {

@@ -134,7 +134,10 @@ public final class Segmentation {
         return ((long) mmu.readSys32(a + 4) << 32) | (mmu.readSys32(a) & 0xffffffffL);
     }
 
-    /** Sets the accessed bit of the descriptor last read; returns the updated descriptor. */
+    /**
+     * Sets the accessed bit of the descriptor last read; returns the updated descriptor. Only
+     * MOV/POP/LxS segment loads do this, as in QEMU (hardware also sets it for CS/SS loads).
+     */
     private long markAccessed(long d) {
         if ((hi(d) & D_A) == 0) {
             d |= (long) D_A << 32;
@@ -235,7 +238,9 @@ public final class Segmentation {
                 throw intr.fault(NP, err);
             }
         }
-        loadCache(seg, sel, markAccessed(d));
+        // QEMU sets the accessed bit only for MOV/POP/LxS loads, not in task switches (nor for
+        // CS and SS loads by far transfers); jqemu matches it so guest-visible GDTs compare equal.
+        loadCache(seg, sel, vector == GP ? markAccessed(d) : d);
     }
 
     /** Checks a code segment as the target of a JMP/CALL (not through a gate). */
@@ -273,7 +278,7 @@ public final class Segmentation {
             if (offset > limitOf(d)) {
                 throw intr.fault(GP, 0);
             }
-            loadCache(CS, (sel & ~3) | cpu.cpl, markAccessed(d));
+            loadCache(CS, (sel & ~3) | cpu.cpl, d);
             cpu.rip = offset;
             return;
         }
@@ -313,7 +318,7 @@ public final class Segmentation {
                 if (goff > limitOf(cd)) {
                     throw intr.fault(GP, 0);
                 }
-                loadCache(CS, (gsel & ~3) | cpu.cpl, markAccessed(cd));
+                loadCache(CS, (gsel & ~3) | cpu.cpl, cd);
                 cpu.rip = goff;
             }
             default -> throw intr.fault(GP, err);
@@ -371,7 +376,6 @@ public final class Segmentation {
             if (offset > limitOf(d)) {
                 throw intr.fault(GP, 0);
             }
-            d = markAccessed(d);
             StackCursor st = stack.current(user());
             st.push(size, cpu.segSel[CS]);
             st.push(size, (int) nextRip);
@@ -435,7 +439,7 @@ public final class Segmentation {
             }
             st.push(size, cpu.segSel[CS]);
             st.push(size, (int) nextRip);
-            loadCache(SS, (newSs & ~3) | cdpl, markAccessedAt(newSs, ssDesc));
+            loadCache(SS, (newSs & ~3) | cdpl, ssDesc);
             st.commit();
             loadCache(CS, (gsel & ~3) | cdpl, cd);
             cpu.cpl = cdpl;
@@ -447,11 +451,6 @@ public final class Segmentation {
             loadCache(CS, (gsel & ~3) | cpu.cpl, cd);
         }
         cpu.rip = goff;
-    }
-
-    private long markAccessedAt(int sel, long d) {
-        descriptor(sel, GP, 0);
-        return markAccessed(d);
     }
 
     /** RET far / RET far imm16. */
@@ -523,7 +522,6 @@ public final class Segmentation {
         if (newEip > limitOf(d)) {
             throw intr.fault(GP, 0);
         }
-        sd = markAccessed(sd);
         loadCache(CS, sel, d);
         loadCache(SS, newSs, sd);
         int mask = (hi(sd) & D_DB) != 0 ? -1 : 0xffff;
@@ -819,7 +817,7 @@ public final class Segmentation {
         if (!present(cd)) {
             throw intr.fault(NP, cs & 0xfffc);
         }
-        loadCache(CS, cs, markAccessed(cd));
+        loadCache(CS, cs, cd);
         loadProtected(SS, s[SS], TS);
         loadProtected(ES, s[ES], TS);
         loadProtected(DS, s[DS], TS);

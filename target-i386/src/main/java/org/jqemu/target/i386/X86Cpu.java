@@ -245,7 +245,7 @@ public final class X86Cpu implements TcgCpu {
                 continue;
             }
             executor.clearIrqInhibit();
-            executor.runOne();
+            executor.runBlocks();
         }
     }
 
@@ -258,6 +258,11 @@ public final class X86Cpu implements TcgCpu {
             machine.unlock();
         }
         intr.deliverExternal(vector & 0xff);
+    }
+
+    /** True when the execute loop must look at exits, interrupts or invalidations before the next block. */
+    public boolean needsAttention() {
+        return exitRequest || (intrLevel && (eflags & 0x200) != 0) || executor.foreignPending();
     }
 
     @Override

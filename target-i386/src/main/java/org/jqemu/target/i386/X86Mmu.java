@@ -57,6 +57,7 @@ public final class X86Mmu {
     private final long[] codePhys = new long[2 * SIZE];
     /** A 4 MiB page went into the TLB: INVLPG must then drop everything (we hold 4 KiB pieces). */
     private boolean largePageCached;
+    private volatile int mapGeneration;
     /** Bumped on every flush, so cached block chains that crossed pages can be revalidated. */
     public int tlbGeneration;
 
@@ -69,7 +70,16 @@ public final class X86Mmu {
         this.memory = machine.memory();
         this.intr = intr;
         flushAll();
-        memory.addMapListener(this::flushAll);
+        memory.addMapListener(this::mapChanged);
+    }
+
+    /**
+     * The memory map changed, possibly on another thread (a hot-plugged device, QMP): flush, and
+     * let a fill racing with us notice through {@link #mapGeneration} and drop what it made.
+     */
+    private void mapChanged() {
+        mapGeneration++;
+        flushAll();
     }
 
     /**
@@ -373,6 +383,17 @@ public final class X86Mmu {
     }
 
     private void fill(int a, int access, int mode) {
+        for (;;) {
+            int generation = mapGeneration;
+            fillEntry(a, access, mode);
+            if (generation == mapGeneration) {
+                return;
+            }
+            flushAll();
+        }
+    }
+
+    private void fillEntry(int a, int access, int mode) {
         int page = a >>> 12;
         int i = (mode << BITS) | (page & MASK);
         long physPage = translate(a, access, mode) & ~0xfffL;

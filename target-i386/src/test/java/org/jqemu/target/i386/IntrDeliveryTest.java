@@ -230,4 +230,56 @@ class IntrDeliveryTest {
         assertTrue((cpu.getEflags() & SysBits.NT) != 0);
         assertEquals(0x1000, rig.r32(TSS_A + 0x20));
     }
+
+    @Test
+    void innerStackFromTssIsChecked() {
+        rig.protectedMode();
+        Segmentation seg = cpu.seg;
+        rig.ring3(0x7000);
+        // 32-bit TSS: ESP0/SS0 at 4/8.
+        assertEquals(((long) DATA0 << 32) | 0x9000, seg.tssStack(0, 0));
+        expectFault(10, 1, () -> seg.checkStackForTss(0, 0, 1)); // null SS, EXT set
+        expectFault(10, DATA3 & 0xfffc, () -> seg.checkStackForTss(DATA3, 0, 0)); // RPL != DPL
+        expectFault(10, CODE0, () -> seg.checkStackForTss(CODE0, 0, 0));
+        rig.gdt(DATA0_ABSENT, desc(0, 0xfffff, 0x12, 0xc));
+        expectFault(12, DATA0_ABSENT, () -> seg.checkStackForTss(DATA0_ABSENT, 0, 0));
+        // A 16-bit TSS keeps SP0/SS0 at 2/4.
+        rig.gdt(TSS_B_SEL, desc(TSS_B, 0x2b, 0x81, 0));
+        rig.w16(TSS_B + 2, 0x1234);
+        rig.w16(TSS_B + 4, DATA0);
+        expectFault(13, TSS_A_SEL, () -> seg.farJump(TSS_A_SEL, 0, 0)); // TSS A is busy
+        rig.w16(TSS_B + 0x0e, 0x4321); // IP
+        rig.w16(TSS_B + 0x24, CODE0_16); // CS
+        rig.w16(TSS_B + 0x26, DATA0); // SS
+        rig.w16(TSS_B + 0x12, 0xbeef); // AX
+        rig.w16(TSS_B + 0x1a, 0x7ff0); // SP
+        cpu.cpl = 0;
+        rig.load(X86Cpu.CS, CODE0);
+        rig.load(X86Cpu.SS, DATA0);
+        seg.farJump(TSS_B_SEL, 0, 0);
+        assertEquals(0x4321, cpu.rip);
+        assertEquals(0xbeef, cpu.regs[0] & 0xffff);
+        assertEquals(0x7ff0, cpu.regs[4] & 0xffff);
+        assertEquals(CODE0_16, cpu.segSel[X86Cpu.CS]);
+        assertEquals(0x83, (int) (rig.gdtEntry(TSS_B_SEL) >>> 40) & 0xff, "16-bit TSS now busy");
+    }
+
+    @Test
+    void ring3InterruptWithBadTssStackSegmentRaisesInvalidTss() {
+        rig.protectedMode();
+        rig.idt(0x80, gate(CODE0, 0x5000, 0xee, 0));
+        rig.idt(10, gate(TSS_B_SEL, 0, 0x85, 0)); // #TS handled in its own task
+        rig.w32(TSS_B + 0x20, 0x6666);
+        rig.w32(TSS_B + 0x24, 0x2);
+        rig.w32(TSS_B + 0x38, 0x6000);
+        rig.w16(TSS_B + 0x4c, CODE0);
+        rig.w16(TSS_B + 0x50, DATA0);
+        rig.w32(TSS_A + 8, DATA3); // SS0 with RPL 3
+        rig.ring3(0x7000);
+        cpu.rip = 0x100;
+        intr.deliver(0x80, true, -1, 0x102);
+        assertEquals(0x6666, cpu.rip);
+        assertEquals(DATA3 & 0xfffc, rig.r32(0x6000 - 4), "#TS(SS selector), INT n: no EXT");
+        assertEquals(0x100, rig.r32(TSS_A + 0x20), "returns to the INT instruction");
+    }
 }

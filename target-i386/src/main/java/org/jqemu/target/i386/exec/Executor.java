@@ -80,6 +80,10 @@ public final class Executor implements CodePageMap.Listener {
         drainInvalidations();
     }
 
+    public boolean foreignPending() {
+        return foreignPending;
+    }
+
     public void drainInvalidations() {
         if (foreignPending) {
             foreignPending = false;
@@ -119,39 +123,50 @@ public final class Executor implements CodePageMap.Listener {
 
     // ---- running --------------------------------------------------------------------------
 
-    /** Runs one block (or delivers the fault it raised). */
-    public void runOne() {
+    /**
+     * Runs blocks until something needs the outer loop's attention (an exit request, a pending
+     * interrupt, a halt, an interrupt shadow, a debug trap) or a fault was delivered.
+     */
+    public void runBlocks() {
+        Interpreter x = interp;
         try {
-            Block b = nextBlock();
-            Insn[] insns = b.insns;
-            long ipMask = b.code32 ? 0xffffffffL : 0xffffL;
-            Interpreter x = interp;
-            boolean tf = (cpu.eflags & 0x100) != 0;
-            x.watch = (cpu.dr[7] & 0xff) != 0;
-            int n = 0;
-            for (Insn i : insns) {
-                long start = cpu.rip;
-                x.insnStart = start;
-                cpu.rip = (start + i.len) & ipMask;
-                n++;
-                x.exec(i);
-                if (tf || x.dbHits != 0) {
-                    debugTrap(i, tf);
-                    break;
+            do {
+                Block b = nextBlock();
+                Insn[] insns = b.insns;
+                long ipMask = b.code32 ? 0xffffffffL : 0xffffL;
+                boolean tf = (cpu.eflags & 0x100) != 0;
+                x.watch = (cpu.dr[7] & 0xff) != 0;
+                int n = 0;
+                boolean brk = false;
+                for (Insn i : insns) {
+                    long start = cpu.rip;
+                    x.insnStart = start;
+                    cpu.rip = (start + i.len) & ipMask;
+                    n++;
+                    x.exec(i);
+                    if (tf || x.dbHits != 0) {
+                        debugTrap(i, tf);
+                        brk = true;
+                        break;
+                    }
+                    if (x.stop || !b.valid) {
+                        x.stop = false;
+                        brk = true;
+                        break;
+                    }
                 }
-                if (x.stop || !b.valid) {
-                    x.stop = false;
-                    break;
+                insnCount += n;
+                b.execCount++;
+                last = b.valid ? b : null;
+                if (brk) {
+                    return;
                 }
-            }
-            insnCount += n;
-            b.execCount++;
-            last = b.valid ? b : null;
+            } while (!cpu.halted && !cpu.needsAttention());
         } catch (X86Fault f) {
             last = null;
-            interp.stop = false;
-            interp.dbHits = 0;
-            cpu.rip = interp.insnStart;
+            x.stop = false;
+            x.dbHits = 0;
+            cpu.rip = x.insnStart;
             cpu.intr.deliver(f.vector, false, f.errorCode, cpu.rip);
         }
     }
