@@ -1,0 +1,241 @@
+package org.jqemu.hw.input;
+
+import java.util.ArrayDeque;
+import java.util.function.Consumer;
+import org.jqemu.system.device.Device;
+import org.jqemu.system.irq.IrqLine;
+import org.jqemu.system.machine.Machine;
+import org.jqemu.system.machine.ShutdownCause;
+import org.jqemu.system.memory.MemoryOps;
+
+/**
+ * Intel 8042 keyboard controller as the PC/AT uses it (IBM PC/AT Technical Reference, "Keyboard
+ * Controller": status register and commands at 0x64, data at 0x60; controller output port with
+ * the A20 gate on bit 1 and the CPU reset line on bit 0).
+ *
+ * <p>What works now: the command byte (0x20/0x60), self tests (0xAA, 0xAB, 0xA9), interface
+ * enable/disable (0xAD/0xAE, 0xA7/0xA8), the input port (0xC0), the output port (0xD0/0xD1),
+ * 0xDD/0xDF A20 commands, pulsing the reset line (0xFE and any 0xF0-0xFF with bit 0 clear), and
+ * the loop-back writes 0xD2/0xD3 that drivers use to probe the ports. A keyboard is present but
+ * has no keys yet: it acknowledges commands (reset answers 0xFA 0xAA, identify 0xFA 0xAB 0x83) so
+ * firmware and drivers find it quickly; scancodes and the mouse come in a later issue.
+ */
+public final class I8042 implements Device {
+    static final int STAT_OBF = 0x01;
+    static final int STAT_SYS = 0x04;
+    static final int STAT_CMD = 0x08;
+    static final int STAT_UNLOCKED = 0x10;
+    static final int STAT_AUX_OBF = 0x20;
+
+    static final int MODE_KBD_INT = 0x01;
+    static final int MODE_AUX_INT = 0x02;
+    static final int MODE_SYS = 0x04;
+    static final int MODE_DISABLE_KBD = 0x10;
+    static final int MODE_DISABLE_AUX = 0x20;
+
+    static final int OUT_RESET = 0x01;
+    static final int OUT_A20 = 0x02;
+    static final int OUT_OBF = 0x10;
+    static final int OUT_AUX_OBF = 0x20;
+    /** Output port bits wired high on the AT (bits 2, 3, 6 and 7). */
+    static final int OUT_ONES = 0xcc;
+
+    private record Output(int value, boolean aux) {}
+
+    private final Machine machine;
+    private final IrqLine kbdIrq;
+    private final IrqLine auxIrq;
+    private final Consumer<Boolean> a20;
+    private final ArrayDeque<Output> outputBuffer = new ArrayDeque<>();
+
+    private int status;
+    private int mode;
+    private int outport;
+    private int pendingCommand; // a controller command waiting for its data byte, or 0
+    private boolean lastKbdIrq;
+    private boolean lastAuxIrq;
+
+    public I8042(Machine machine, IrqLine kbdIrq, IrqLine auxIrq, Consumer<Boolean> a20) {
+        this.machine = machine;
+        this.kbdIrq = kbdIrq;
+        this.auxIrq = auxIrq;
+        this.a20 = a20;
+        reset();
+    }
+
+    @Override
+    public String id() {
+        return "i8042";
+    }
+
+    @Override
+    public void reset() {
+        status = STAT_CMD | STAT_UNLOCKED;
+        mode = MODE_KBD_INT | MODE_AUX_INT;
+        outport = OUT_RESET | OUT_A20 | OUT_ONES;
+        pendingCommand = 0;
+        outputBuffer.clear();
+        updateIrq();
+    }
+
+    /** Port 0x60 (data) at offset 0 of the returned ops. */
+    public MemoryOps dataPort() {
+        return new MemoryOps() {
+            @Override
+            public long read(long offset, int size) {
+                return readData();
+            }
+
+            @Override
+            public void write(long offset, int size, long value) {
+                writeData((int) value & 0xff);
+            }
+        };
+    }
+
+    /** Port 0x64 (status on read, command on write). */
+    public MemoryOps commandPort() {
+        return new MemoryOps() {
+            @Override
+            public long read(long offset, int size) {
+                return status;
+            }
+
+            @Override
+            public void write(long offset, int size, long value) {
+                writeCommand((int) value & 0xff);
+            }
+        };
+    }
+
+    public int outputPort() {
+        return outport;
+    }
+
+    // ---- output buffer --------------------------------------------------------------------
+
+    private void queue(int value, boolean aux) {
+        outputBuffer.add(new Output(value & 0xff, aux));
+        updateIrq();
+    }
+
+    int readData() {
+        Output head = outputBuffer.poll();
+        updateIrq();
+        // With the buffer empty the last byte stays on the bus; reading 0x00 is close enough.
+        return head == null ? 0 : head.value;
+    }
+
+    private void updateIrq() {
+        Output head = outputBuffer.peek();
+        status &= ~(STAT_OBF | STAT_AUX_OBF);
+        boolean kbd = false;
+        boolean aux = false;
+        if (head != null) {
+            status |= STAT_OBF;
+            if (head.aux) {
+                status |= STAT_AUX_OBF;
+                aux = (mode & MODE_AUX_INT) != 0;
+            } else {
+                kbd = (mode & MODE_KBD_INT) != 0;
+            }
+        }
+        if (kbd != lastKbdIrq) {
+            lastKbdIrq = kbd;
+            kbdIrq.set(kbd);
+        }
+        if (aux != lastAuxIrq) {
+            lastAuxIrq = aux;
+            auxIrq.set(aux);
+        }
+    }
+
+    // ---- controller commands --------------------------------------------------------------
+
+    void writeCommand(int cmd) {
+        status |= STAT_CMD;
+        if (cmd >= 0xf0) {
+            // Pulse output port bits 3-0 low where the command has a 0: bit 0 is CPU reset.
+            if ((cmd & 1) == 0) {
+                machine.requestReset(ShutdownCause.GUEST_RESET);
+            }
+            return;
+        }
+        switch (cmd) {
+            case 0x20 -> queue(mode, false);
+            case 0x60, 0xd1, 0xd2, 0xd3, 0xd4 -> pendingCommand = cmd;
+            case 0xa7 -> mode |= MODE_DISABLE_AUX;
+            case 0xa8 -> mode &= ~MODE_DISABLE_AUX;
+            case 0xa9, 0xab -> queue(0x00, false); // interface tests pass
+            case 0xaa -> {
+                status |= STAT_SYS;
+                queue(0x55, false);
+            }
+            case 0xad -> mode |= MODE_DISABLE_KBD;
+            case 0xae -> mode &= ~MODE_DISABLE_KBD;
+            case 0xc0 -> queue(0x80, false); // input port: keyboard not inhibited
+            case 0xd0 -> {
+                int v = outport & ~(OUT_OBF | OUT_AUX_OBF);
+                if ((status & STAT_OBF) != 0) {
+                    v |= OUT_OBF;
+                }
+                if ((status & STAT_AUX_OBF) != 0) {
+                    v |= OUT_AUX_OBF;
+                }
+                queue(v, false);
+            }
+            case 0xdd -> writeOutport(outport & ~OUT_A20);
+            case 0xdf -> writeOutport(outport | OUT_A20);
+            default -> {
+                if (machine.log().unimp) {
+                    machine.log().unimplemented("i8042: unsupported controller command 0x%02x", cmd);
+                }
+            }
+        }
+    }
+
+    void writeData(int value) {
+        status &= ~STAT_CMD;
+        int cmd = pendingCommand;
+        pendingCommand = 0;
+        switch (cmd) {
+            case 0x60 -> {
+                mode = value;
+                status = (status & ~STAT_SYS) | ((value & MODE_SYS) != 0 ? STAT_SYS : 0);
+                updateIrq();
+            }
+            case 0xd1 -> writeOutport(value);
+            case 0xd2 -> queue(value, false);
+            case 0xd3 -> queue(value, true);
+            case 0xd4 -> {
+                // No mouse yet: the byte goes nowhere and the driver's wait for an answer times out.
+            }
+            default -> keyboardCommand(value);
+        }
+    }
+
+    private void writeOutport(int value) {
+        outport = value;
+        a20.accept((value & OUT_A20) != 0);
+        if ((value & OUT_RESET) == 0) {
+            machine.requestReset(ShutdownCause.GUEST_RESET);
+        }
+    }
+
+    /** The keyboard itself (no keys yet): acknowledge every byte, answer reset and identify. */
+    private void keyboardCommand(int value) {
+        switch (value) {
+            case 0xff -> {
+                queue(0xfa, false);
+                queue(0xaa, false);
+            }
+            case 0xf2 -> {
+                queue(0xfa, false);
+                queue(0xab, false);
+                queue(0x83, false);
+            }
+            case 0xee -> queue(0xee, false); // echo
+            default -> queue(0xfa, false);
+        }
+    }
+}
