@@ -128,7 +128,13 @@ rev=$(git -C "$top" rev-parse --short HEAD 2>/dev/null)
             failures+=("result mismatch on $guest")
         fi
         echo "| $guest | ${qw:-failed} | ${jw:-failed} | $(ratio "$jw" "$qw") | ${qc:-failed} | ${jc:-failed} | $(ratio "$jc" "$qc") | \`$res\` |"
+        eval "${guest}_qw=\$qw ${guest}_jw=\$jw ${guest}_qc=\$qc ${guest}_jc=\$jc"
     done
+    # The work alone: cpubench minus start-up, medians subtracted.
+    minus() { [ -n "$1" ] && [ -n "$2" ] && awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a - b}'; }
+    qw=$(minus "$cpubench_qw" "$startup_qw"); jw=$(minus "$cpubench_jw" "$startup_jw")
+    qc=$(minus "$cpubench_qc" "$startup_qc"); jc=$(minus "$cpubench_jc" "$startup_jc")
+    echo "| cpubench − startup | ${qw:--} | ${jw:--} | $(ratio "$jw" "$qw") | ${qc:--} | ${jc:--} | $(ratio "$jc" "$qc") | |"
     echo
     echo "Ratios are jqemu / QEMU (higher = jqemu slower). All runs, wall / CPU seconds:"
     echo
