@@ -16,21 +16,17 @@ public final class Kvm implements AutoCloseable {
 
     private final Path device;
     private final int fd;
-    private final int vcpuMmapSize;
+    private int vcpuMmapSize;
 
     private Kvm(Path device, int fd) {
         this.device = device;
         this.fd = fd;
-        int version = ioctl(KvmIoctl.KVM_GET_API_VERSION, 0);
-        if (version != KvmConstants.KVM_API_VERSION) {
-            close();
-            throw new KvmException("KVM API version " + version + " is not supported (jqemu speaks version "
-                    + KvmConstants.KVM_API_VERSION + ")");
-        }
-        this.vcpuMmapSize = ioctl(KvmIoctl.KVM_GET_VCPU_MMAP_SIZE, 0);
     }
 
-    /** Opens the KVM device (normally /dev/kvm) and checks the API version. */
+    /**
+     * Opens the KVM device (normally /dev/kvm). Check {@link #apiVersion()} before anything else:
+     * no other call is defined unless it is {@value KvmConstants#KVM_API_VERSION}.
+     */
     public static Kvm open(Path device) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment errno = LinuxNative.newErrnoCapture(a);
@@ -40,6 +36,11 @@ public final class Kvm implements AutoCloseable {
             }
             return new Kvm(device, fd);
         }
+    }
+
+    /** KVM_GET_API_VERSION (12 on every Linux since 2.6.22). */
+    public int apiVersion() {
+        return ioctl(KvmIoctl.KVM_GET_API_VERSION, 0);
     }
 
     public Path device() {
@@ -56,7 +57,10 @@ public final class Kvm implements AutoCloseable {
     }
 
     /** Size of each vCPU's shared kvm_run mapping. */
-    public int vcpuMmapSize() {
+    public synchronized int vcpuMmapSize() {
+        if (vcpuMmapSize == 0) {
+            vcpuMmapSize = ioctl(KvmIoctl.KVM_GET_VCPU_MMAP_SIZE, 0);
+        }
         return vcpuMmapSize;
     }
 

@@ -83,13 +83,10 @@ public final class KvmAccelerator implements Accelerator {
     }
 
     private Kvm openDevice() throws AcceleratorException {
+        Kvm k;
         try {
-            return Kvm.open(device);
+            k = Kvm.open(device);
         } catch (KvmException e) {
-            if (e.errno() == 0) {
-                // the device answered, but not with API version 12
-                throw new AcceleratorException(e.getMessage(), "failed to initialize kvm: Invalid argument");
-            }
             String reason = LinuxNative.strerror(e.errno());
             String message = "failed to initialize kvm: " + reason;
             if (e.errno() == LinuxNative.EACCES) {
@@ -97,6 +94,21 @@ public final class KvmAccelerator implements Accelerator {
             }
             throw new AcceleratorException("Could not access KVM kernel module: " + reason, message);
         }
+        // As QEMU: an error or an older version is "too old", a newer one "not supported".
+        int version;
+        try {
+            version = k.apiVersion();
+        } catch (KvmException e) {
+            k.close();
+            throw new AcceleratorException("kvm version too old",
+                    "failed to initialize kvm: " + LinuxNative.strerror(e.errno()));
+        }
+        if (version != KvmConstants.KVM_API_VERSION) {
+            k.close();
+            throw new AcceleratorException(version < KvmConstants.KVM_API_VERSION ? "kvm version too old"
+                    : "kvm version not supported", "failed to initialize kvm: Invalid argument");
+        }
+        return k;
     }
 
     /** The group to join for access to the device, as "group 'kvm'" (or a fallback). */

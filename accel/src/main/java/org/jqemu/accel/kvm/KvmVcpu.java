@@ -80,7 +80,10 @@ public final class KvmVcpu implements CpuExecutor, AutoCloseable {
 
     /** Moves registers between the Java CPU object and KVM; written per architecture. */
     public interface RegisterSync {
-        /** Java CPU → KVM, on the vCPU thread before KVM_RUN; {@code afterReset} after a system reset. */
+        /**
+         * Java CPU → KVM, on the vCPU thread before KVM_RUN; {@code afterReset} at power-on and
+         * after a system reset.
+         */
         void put(KvmVcpu vcpu, boolean afterReset);
 
         /** KVM → Java CPU, on the vCPU thread after leaving KVM_RUN for the machine. */
@@ -106,6 +109,7 @@ public final class KvmVcpu implements CpuExecutor, AutoCloseable {
     private volatile boolean resetPending;
     private volatile boolean closed;
     private boolean kvmHasState;
+    private boolean everRan;
     /** The guest ended or reset itself (or KVM failed); do not enter it again before a reset. */
     private volatile boolean stoppedUntilReset;
 
@@ -166,9 +170,11 @@ public final class KvmVcpu implements CpuExecutor, AutoCloseable {
         if (stoppedUntilReset) {
             return EXIT_HALTED;
         }
-        boolean afterReset = resetPending;
+        // Power-on counts as a reset: the glue then also resets what the Java CPU does not model.
+        boolean afterReset = resetPending || !everRan;
         if (!kvmHasState || afterReset) {
             resetPending = false;
+            everRan = true;
             sync.put(this, afterReset);
             kvmHasState = true;
         }

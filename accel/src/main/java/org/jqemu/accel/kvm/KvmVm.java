@@ -77,20 +77,7 @@ public final class KvmVm implements AutoCloseable {
      * that no longer match are deleted first (slots may never overlap), then new ones are added.
      */
     public synchronized void syncMemory(AddressSpace memory) {
-        List<Slot> wanted = new ArrayList<>();
-        for (FlatRange r : memory.flatView()) {
-            if (r.region() instanceof RamRegion ram) {
-                Slot s = new Slot(r.start(), r.end() - r.start(), ram.segment().address() + r.regionOffset(),
-                        ram.readOnly() && readOnlyMem);
-                if (((s.guestPhys | s.size | s.hostAddr) & (PAGE - 1)) != 0) {
-                    // KVM maps whole pages only; a sub-page RAM piece stays MMIO (slow but right).
-                    LOG.warn("kvm: RAM range 0x{}+0x{} of {} is not page aligned; accessed through MMIO exits",
-                            Long.toHexString(s.guestPhys), Long.toHexString(s.size), ram.name());
-                    continue;
-                }
-                wanted.add(s);
-            }
-        }
+        List<Slot> wanted = slotsFor(memory.flatView(), readOnlyMem);
         for (var it = slots.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
             if (!wanted.remove(e.getValue())) {
@@ -103,6 +90,31 @@ public final class KvmVm implements AutoCloseable {
             setUserMemoryRegion(id, s);
             slots.put(id, s);
         }
+    }
+
+    /**
+     * The memory slots a flat view needs: one per RAM/ROM piece (ROM read-only when the kernel
+     * can do that), none for device regions or holes.
+     */
+    static List<Slot> slotsFor(FlatRange[] view, boolean readOnlyMem) {
+        List<Slot> wanted = new ArrayList<>();
+        for (FlatRange r : view) {
+            if (r.region() instanceof RamRegion ram) {
+                // KVM maps whole pages: the page-aligned interior becomes a slot, and the sub-page
+                // edges (rare: a device register block inside a RAM page) stay MMIO, slow but right.
+                long start = (r.start() + PAGE - 1) & -PAGE;
+                long end = r.end() & -PAGE;
+                long host = ram.segment().address() + r.regionOffset() + (start - r.start());
+                if (start < r.end() && end > start && (host & (PAGE - 1)) == 0) {
+                    wanted.add(new Slot(start, end - start, host, ram.readOnly() && readOnlyMem));
+                }
+                if (start != r.start() || end != r.end()) {
+                    LOG.debug("kvm: RAM range 0x{}..0x{} of {} is not page aligned; its edges use MMIO exits",
+                            Long.toHexString(r.start()), Long.toHexString(r.end()), ram.name());
+                }
+            }
+        }
+        return wanted;
     }
 
     /** The slots now registered, by slot number (for tests and `info mtree`-like dumps). */
