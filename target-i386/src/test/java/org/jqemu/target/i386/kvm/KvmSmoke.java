@@ -59,7 +59,7 @@ public final class KvmSmoke {
             m.io().root().add(0x3f8, new IoRegion("serial-data", 1, ops((o, s) -> 0,
                     (o, s, v) -> serial.append((char) (v & 0xff)))));
             m.io().root().add(0x500, new IoRegion("result", 2, ops((o, s) -> 0, (o, s, v) -> mmio[1] = (int) v)));
-            m.io().root().add(0x501, new IoRegion("exit", 1, ops((o, s) -> 0, (o, s, v) -> m.exit((int) v))));
+            m.io().root().add(0x504, new IoRegion("exit", 1, ops((o, s) -> 0, (o, s, v) -> m.exit((int) v))));
             m.memory().writeBytes(0x7c00, code);
             X86Cpu cpu = new X86Cpu(m, 0);
             m.addCpu(cpu);

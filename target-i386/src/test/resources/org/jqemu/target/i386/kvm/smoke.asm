@@ -5,7 +5,7 @@
 ;                       and reports the value on port 0x500
 ;   in-kernel irqchip - programs the kernel's 8259 (vector base 8) and 8254 (channel 0, ~100 Hz),
 ;                       then halts until three timer interrupts arrived, printing "T" for each
-;   the end           - writes 0 to port 0x501, which ends the machine with that status
+;   the end           - writes 0 to port 0x504, which ends the machine with that status
 ; Build: nasm -f bin -o smoke.bin smoke.asm   (loaded at 0000:7c00, entered in real mode)
 bits 16
 org 0x7c00
@@ -63,7 +63,7 @@ start:
     mov dx, 0x3f8
     mov al, 10
     out dx, al
-    mov dx, 0x501
+    mov dx, 0x504
     mov al, 0
     out dx, al
 .stop:
