@@ -18,7 +18,8 @@ import org.jqemu.target.i386.X86Cpu;
 /**
  * Runs {@code smoke.asm} under the {@code kvm} accelerator on a minimal machine: 640 KiB of RAM,
  * a serial data port, an MMIO register, a result port and an exit port, plus the in-kernel irqchip
- * and PIT. Prints what the guest wrote and returns a one-line verdict. Used by
+ * and PIT. Pauses the guest while it spins inside KVM_RUN, checks where it stopped, sends it to its
+ * exit code and resumes it. Prints what the guest wrote and returns a one-line verdict. Used by
  * {@link KvmSmokeTest} where /dev/kvm exists and by tests/kvm/nested/run.sh inside a nested VM.
  */
 public final class KvmSmoke {
@@ -26,23 +27,24 @@ public final class KvmSmoke {
     private static final long WATCHDOG_SECONDS = 300;
 
     /** What one run produced. */
-    public record Result(int exitStatus, String serial, int mmioResult, boolean irqchip, long initMillis, long runMillis) {
+    public record Result(int exitStatus, String serial, int mmioResult, boolean irqchip, boolean pausedInLoop,
+            long pauseMicros, long initMillis, long runMillis) {
         public boolean passed() {
-            return exitStatus == 0 && serial.equals("KVMTTT\n") && mmioResult == 0x1235 && irqchip;
+            return exitStatus == 0 && serial.equals("KVMTTT\n") && mmioResult == 0x1235 && irqchip && pausedInLoop;
         }
 
         @Override
         public String toString() {
-            return String.format("kvm-smoke %s: exit=%d serial=%s mmio=0x%x irqchip=%s init=%dms run=%dms",
-                    passed() ? "PASS" : "FAIL", exitStatus, serial.replace("\n", "\\n"), mmioResult, irqchip,
-                    initMillis, runMillis);
+            return String.format("kvm-smoke %s: exit=%d serial=%s mmio=0x%x irqchip=%s paused-in-loop=%s pause=%dus"
+                    + " init=%dms run=%dms", passed() ? "PASS" : "FAIL", exitStatus, serial.replace("\n", "\\n"),
+                    mmioResult, irqchip, pausedInLoop, pauseMicros, initMillis, runMillis);
         }
     }
 
     public static Result run(Path workDir) throws IOException, InterruptedException, AcceleratorException {
         byte[] code = assemble(workDir);
         long t0 = System.nanoTime();
-        StringBuilder serial = new StringBuilder();
+        StringBuffer serial = new StringBuffer(); // written by the vCPU thread, read here
         int[] mmio = {0, -1};
         try (Machine m = new Machine(new MachineConfig())) {
             KvmAccelerator kvm = new KvmAccelerator();
@@ -76,10 +78,33 @@ public final class KvmSmoke {
             });
             long t1 = System.nanoTime();
             m.start();
+            // The guest ends up spinning with no exits; pausing it proves the kick reaches a
+            // thread inside KVM_RUN, and RIP read back there proves the register sync.
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(WATCHDOG_SECONDS);
+            while (!m.terminating() && System.nanoTime() < deadline && serial.indexOf("\n") < 0) {
+                Thread.sleep(10);
+            }
+            boolean pausedInLoop = false;
+            long pauseMicros = -1;
+            if (!m.terminating() && serial.indexOf("\n") >= 0) {
+                Thread.sleep(200); // let it spin inside KVM_RUN
+                long p0 = System.nanoTime();
+                m.pause();
+                pauseMicros = (System.nanoTime() - p0) / 1000;
+                int spin = (code[3] & 0xff) | (code[4] & 0xff) << 8;
+                int finish = (code[5] & 0xff) | (code[6] & 0xff) << 8;
+                pausedInLoop = cpu.rip == spin && cpu.segBase[X86Cpu.CS] == 0;
+                if (!pausedInLoop) {
+                    System.err.printf("kvm-smoke: paused at %04x:%04x, expected the loop at 0000:%04x%n",
+                            cpu.segSel[X86Cpu.CS], cpu.rip, spin);
+                }
+                cpu.rip = finish;
+                m.resume();
+            }
             int status = m.awaitExit();
             watchdog.interrupt();
-            return new Result(status, serial.toString(), mmio[1], irqchip, (t1 - t0) / 1_000_000,
-                    (System.nanoTime() - t1) / 1_000_000);
+            return new Result(status, serial.toString(), mmio[1], irqchip, pausedInLoop, pauseMicros,
+                    (t1 - t0) / 1_000_000, (System.nanoTime() - t1) / 1_000_000);
         }
     }
 

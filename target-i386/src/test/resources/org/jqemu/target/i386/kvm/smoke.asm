@@ -5,10 +5,17 @@
 ;                       and reports the value on port 0x500
 ;   in-kernel irqchip - programs the kernel's 8259 (vector base 8) and 8254 (channel 0, ~100 Hz),
 ;                       then halts until three timer interrupts arrived, printing "T" for each
-;   the end           - writes 0 to port 0x504, which ends the machine with that status
+;   kick and sync     - then spins with interrupts off (no exits at all): only a kick gets the vCPU
+;                       out of KVM_RUN. The host pauses the machine, finds RIP in the loop, points
+;                       it at "finish" and resumes
+;   the end           - "finish" writes 0 to port 0x504, which ends the machine with that status
 ; Build: nasm -f bin -o smoke.bin smoke.asm   (loaded at 0000:7c00, entered in real mode)
 bits 16
 org 0x7c00
+
+    jmp near start
+spin_addr:   dw spin                 ; at 0x7c03: where the host expects RIP when it pauses us
+finish_addr: dw finish               ; at 0x7c05: where the host sends us after the pause
 
 start:
     cli
@@ -63,6 +70,10 @@ start:
     mov dx, 0x3f8
     mov al, 10
     out dx, al
+spin:
+    jmp spin
+
+finish:
     mov dx, 0x504
     mov al, 0
     out dx, al
