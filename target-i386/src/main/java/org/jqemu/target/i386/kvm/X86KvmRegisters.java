@@ -63,19 +63,40 @@ final class X86KvmRegisters implements KvmVcpu.RegisterSync {
 
     @Override
     public void put(KvmVcpu vcpu, boolean afterReset) {
+        writeRegs(regs);
+        vcpu.ioctl(KvmIoctl.KVM_SET_REGS, regs);
+        vcpu.ioctl(KvmIoctl.KVM_GET_SREGS, sregs); // keeps EFER, CR8, APIC base, pending interrupts
+        writeSregs(sregs, afterReset);
+        vcpu.ioctl(KvmIoctl.KVM_SET_SREGS, sregs);
+        if (afterReset) {
+            resetMsrs(vcpu);
+        }
+    }
+
+    @Override
+    public void get(KvmVcpu vcpu) {
+        vcpu.ioctl(KvmIoctl.KVM_GET_REGS, regs);
+        vcpu.ioctl(KvmIoctl.KVM_GET_SREGS, sregs);
+        readRegs(regs, (sregs.get(JAVA_LONG, off("efer")) & EFER_LMA) != 0);
+        readSregs(sregs);
+    }
+
+    /** The Java CPU's general registers, RIP and RFLAGS into a kvm_regs. */
+    void writeRegs(MemorySegment regs) {
         for (int i = 0; i < 16; i++) {
             regs.set(JAVA_LONG, 8L * KVM_REG_OF[i], cpu.regs[i]);
         }
         regs.set(JAVA_LONG, 8L * KVM_RIP, cpu.rip);
         regs.set(JAVA_LONG, 8L * KVM_RFLAGS, cpu.getEflags() & 0xffffffffL);
-        vcpu.ioctl(KvmIoctl.KVM_SET_REGS, regs);
+    }
 
-        vcpu.ioctl(KvmIoctl.KVM_GET_SREGS, sregs); // keeps EFER, CR8, APIC base, pending interrupts
+    /** The Java CPU's segments, tables and control registers into a kvm_sregs read from KVM. */
+    void writeSregs(MemorySegment sregs, boolean afterReset) {
         for (int s = 0; s < 6; s++) {
-            putSegment(SEG_NAMES[s], cpu.segSel[s], cpu.segBase[s], cpu.segLimit[s], cpu.segAttr[s]);
+            putSegment(sregs, SEG_NAMES[s], cpu.segSel[s], cpu.segBase[s], cpu.segLimit[s], cpu.segAttr[s]);
         }
-        putSegment("ldt", cpu.ldtSel, cpu.ldtBase, cpu.ldtLimit, cpu.ldtAttr);
-        putSegment("tr", cpu.trSel, cpu.trBase, cpu.trLimit, cpu.trAttr);
+        putSegment(sregs, "ldt", cpu.ldtSel, cpu.ldtBase, cpu.ldtLimit, cpu.ldtAttr);
+        putSegment(sregs, "tr", cpu.trSel, cpu.trBase, cpu.trLimit, cpu.trAttr);
         sregs.set(JAVA_LONG, off("gdt", "base"), cpu.gdtBase);
         sregs.set(JAVA_SHORT, off("gdt", "limit"), (short) cpu.gdtLimit);
         sregs.set(JAVA_LONG, off("idt", "base"), cpu.idtBase);
@@ -91,13 +112,9 @@ final class X86KvmRegisters implements KvmVcpu.RegisterSync {
                     APIC_BASE_DEFAULT | APIC_ENABLE | (cpu.index() == 0 ? APIC_BSP : 0));
             sregs.asSlice(off("interrupt_bitmap"), 32).fill((byte) 0);
         }
-        vcpu.ioctl(KvmIoctl.KVM_SET_SREGS, sregs);
-        if (afterReset) {
-            resetMsrs(vcpu);
-        }
     }
 
-    private void putSegment(String name, int selector, long base, int limit, int attr) {
+    private static void putSegment(MemorySegment sregs, String name, int selector, long base, int limit, int attr) {
         boolean present = (attr & 0x80) != 0;
         sregs.set(JAVA_LONG, off(name, "base"), base);
         sregs.set(JAVA_INT, off(name, "limit"), limit);
@@ -113,34 +130,34 @@ final class X86KvmRegisters implements KvmVcpu.RegisterSync {
         sregs.set(JAVA_BYTE, off(name, "unusable"), (byte) (present ? 0 : 1));
     }
 
-    @Override
-    public void get(KvmVcpu vcpu) {
-        vcpu.ioctl(KvmIoctl.KVM_GET_REGS, regs);
-        vcpu.ioctl(KvmIoctl.KVM_GET_SREGS, sregs);
-        boolean longMode = (sregs.get(JAVA_LONG, off("efer")) & EFER_LMA) != 0;
+    /** A kvm_regs into the Java CPU; outside long mode registers keep their low 32 bits. */
+    void readRegs(MemorySegment regs, boolean longMode) {
         for (int i = 0; i < 16; i++) {
             long v = regs.get(JAVA_LONG, 8L * KVM_REG_OF[i]);
             cpu.regs[i] = longMode ? v : v & 0xffffffffL;
         }
         long rip = regs.get(JAVA_LONG, 8L * KVM_RIP);
         cpu.rip = longMode ? rip : rip & 0xffffffffL;
-        int eflags = (int) regs.get(JAVA_LONG, 8L * KVM_RFLAGS);
-        cpu.setEflags(eflags);
+        cpu.setEflags((int) regs.get(JAVA_LONG, 8L * KVM_RFLAGS));
+    }
+
+    /** A kvm_sregs into the Java CPU (after {@link #readRegs}: the CPL depends on EFLAGS.VM). */
+    void readSregs(MemorySegment sregs) {
         for (int s = 0; s < 6; s++) {
             String n = SEG_NAMES[s];
-            cpu.segSel[s] = selector(n);
+            cpu.segSel[s] = selector(sregs, n);
             cpu.segBase[s] = sregs.get(JAVA_LONG, off(n, "base"));
             cpu.segLimit[s] = sregs.get(JAVA_INT, off(n, "limit"));
-            cpu.segAttr[s] = attributes(n);
+            cpu.segAttr[s] = attributes(sregs, n);
         }
-        cpu.ldtSel = selector("ldt");
+        cpu.ldtSel = selector(sregs, "ldt");
         cpu.ldtBase = sregs.get(JAVA_LONG, off("ldt", "base"));
         cpu.ldtLimit = sregs.get(JAVA_INT, off("ldt", "limit"));
-        cpu.ldtAttr = attributes("ldt");
-        cpu.trSel = selector("tr");
+        cpu.ldtAttr = attributes(sregs, "ldt");
+        cpu.trSel = selector(sregs, "tr");
         cpu.trBase = sregs.get(JAVA_LONG, off("tr", "base"));
         cpu.trLimit = sregs.get(JAVA_INT, off("tr", "limit"));
-        cpu.trAttr = attributes("tr");
+        cpu.trAttr = attributes(sregs, "tr");
         cpu.gdtBase = sregs.get(JAVA_LONG, off("gdt", "base"));
         cpu.gdtLimit = sregs.get(JAVA_SHORT, off("gdt", "limit")) & 0xffff;
         cpu.idtBase = sregs.get(JAVA_LONG, off("idt", "base"));
@@ -150,16 +167,16 @@ final class X86KvmRegisters implements KvmVcpu.RegisterSync {
         cpu.cr3 = sregs.get(JAVA_LONG, off("cr3"));
         cpu.cr4 = sregs.get(JAVA_LONG, off("cr4"));
         boolean protectedMode = (cpu.cr0 & 1) != 0;
-        boolean vm86 = (eflags & 0x20000) != 0;
+        boolean vm86 = (cpu.getEflags() & 0x20000) != 0;
         // SS.DPL is the CPL in protected mode (what both VMX and SVM report).
         cpu.cpl = !protectedMode ? 0 : vm86 ? 3 : (sregs.get(JAVA_BYTE, off("ss", "dpl")) & 3);
     }
 
-    private int selector(String name) {
+    private static int selector(MemorySegment sregs, String name) {
         return sregs.get(JAVA_SHORT, off(name, "selector")) & 0xffff;
     }
 
-    private int attributes(String name) {
+    private static int attributes(MemorySegment sregs, String name) {
         int attr = sregs.get(JAVA_BYTE, off(name, "type")) & 0xf;
         attr |= (sregs.get(JAVA_BYTE, off(name, "s")) & 1) << 4;
         attr |= (sregs.get(JAVA_BYTE, off(name, "dpl")) & 3) << 5;
