@@ -141,8 +141,8 @@ public final class KvmStructs {
             KVM_IRQ_LEVEL, KVM_PIT_CONFIG, KVM_SIGNAL_MASK);
 
     /**
-     * A field of {@code layout} reached by member names, as a VarHandle taking (segment) — or
-     * (segment, index) paths are not needed here — with the base offset fixed at 0.
+     * A field of {@code layout} reached by member names, as a VarHandle whose only coordinate is
+     * the segment holding the struct at offset 0.
      */
     public static VarHandle field(MemoryLayout layout, String... path) {
         MemoryLayout.PathElement[] elements = new MemoryLayout.PathElement[path.length];

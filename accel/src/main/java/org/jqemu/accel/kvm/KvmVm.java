@@ -39,7 +39,7 @@ public final class KvmVm implements AutoCloseable {
     private static final VarHandle PIT_FLAGS = KvmStructs.field(KvmStructs.KVM_PIT_CONFIG, "flags");
 
     /** One memory slot as the kernel has it. */
-    record Slot(long guestPhys, long size, long hostAddr, boolean readOnly) {}
+    public record Slot(long guestPhys, long size, long hostAddr, boolean readOnly) {}
 
     private final Kvm kvm;
     private final int fd;
