@@ -104,8 +104,7 @@ class IsaDeviceTypesTest {
         out8(m, 0x2f8, '2');
         assertEquals("1", a.output.toString());
         assertEquals("2", b.output.toString());
-        assertEquals("isa-serial: I/O port 0x3f8 is already in use by isa-serial@0x3f8".replace("isa-serial: ", "dup: "),
-                error("isa-serial,index=0,id=dup"));
+        assertEquals("dup: I/O port 0x3f8 is already in use by isa-serial@0x3f8", error("isa-serial,index=0,id=dup"));
     }
 
     @Test
