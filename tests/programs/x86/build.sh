@@ -13,7 +13,7 @@ done
 if [ -f "$here/elf.asm" ]; then
     if command -v ld >/dev/null 2>&1; then
         nasm -f elf32 -I "$here/" -o "$out/elf.o" "$here/elf.asm"
-        ld -m elf_i386 -T "$here/elf.ld" -o "$out/elf.elf" "$out/elf.o"
+        ld -m elf_i386 --no-warn-rwx-segments -T "$here/elf.ld" -o "$out/elf.elf" "$out/elf.o"
         rm -f "$out/elf.o"
     else
         echo "build.sh: ld not found, skipping elf.asm" >&2

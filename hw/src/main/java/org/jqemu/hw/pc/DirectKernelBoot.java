@@ -5,8 +5,8 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
+import org.jqemu.firmware.multiboot.MultibootLoader;
 import org.jqemu.system.machine.Machine;
 import org.jqemu.system.options.ConfigException;
 import org.jqemu.target.i386.X86Cpu;
@@ -26,17 +26,17 @@ final class DirectKernelBoot {
         var config = machine.config();
         String kernelPath = config.kernel;
         byte[] image = readKernel(kernelPath);
-        if (!MultibootFirmware.isMultiboot(image)) {
+        if (!MultibootLoader.isMultiboot(image)) {
             throw new ConfigException("linux kernel boot is not supported yet");
         }
         String cmdline = config.append == null ? "" : config.append;
-        List<String> modules = config.initrd == null ? List.of() : splitModules(config.initrd);
+        List<String> modules = config.initrd == null ? List.of() : MultibootLoader.splitModules(config.initrd);
         // Loading now reports a kernel that does not fit as a configuration error.
-        MultibootFirmware.load(machine.memory(), image, kernelPath, cmdline, modules, ramBelow4g, ramAbove4g);
+        MultibootLoader.load(machine.memory(), image, kernelPath, cmdline, modules, ramBelow4g, ramAbove4g);
         machine.addResetHandler(() -> {
-            MultibootFirmware.Entry entry;
+            MultibootLoader.Entry entry;
             try {
-                entry = MultibootFirmware.load(machine.memory(), image, kernelPath, cmdline, modules, ramBelow4g,
+                entry = MultibootLoader.load(machine.memory(), image, kernelPath, cmdline, modules, ramBelow4g,
                         ramAbove4g);
             } catch (ConfigException e) {
                 // The same inputs loaded fine at start: failing now is a jqemu bug.
@@ -56,27 +56,5 @@ final class DirectKernelBoot {
         } catch (IOException | RuntimeException e) {
             throw new ConfigException("could not load kernel '" + path + "': " + e.getMessage());
         }
-    }
-
-    /** QEMU's -initrd list for multiboot: split at ',' except ',,'. */
-    static List<String> splitModules(String initrd) {
-        List<String> out = new ArrayList<>();
-        StringBuilder cur = new StringBuilder();
-        for (int i = 0; i < initrd.length(); i++) {
-            char c = initrd.charAt(i);
-            if (c == ',') {
-                if (i + 1 < initrd.length() && initrd.charAt(i + 1) == ',') {
-                    cur.append(',');
-                    i++;
-                    continue;
-                }
-                out.add(cur.toString());
-                cur.setLength(0);
-            } else {
-                cur.append(c);
-            }
-        }
-        out.add(cur.toString());
-        return out;
     }
 }

@@ -18,9 +18,12 @@ public final class RamRegion extends MemoryRegion {
         this.readOnly = readOnly;
     }
 
-    /** Allocates zeroed, page-aligned memory that lives as long as {@code arena}. */
+    /**
+     * Allocates zeroed, page-aligned memory that lives as long as {@code arena}; pages are
+     * committed lazily when first touched ({@link AnonymousMemory}).
+     */
     public static RamRegion allocate(Arena arena, String name, long size, boolean readOnly) {
-        return new RamRegion(name, arena.allocate(size, 4096), readOnly);
+        return new RamRegion(name, AnonymousMemory.allocate(arena, size), readOnly);
     }
 
     public MemorySegment segment() {

@@ -1,26 +1,35 @@
 package org.jqemu.target.i386;
 
+import org.jqemu.accel.tcg.CodePageMap;
 import org.jqemu.accel.tcg.TcgCpu;
 import org.jqemu.system.cpu.CpuExecutor;
 import org.jqemu.system.cpu.InterruptAcknowledge;
 import org.jqemu.system.irq.IrqLine;
 import org.jqemu.system.machine.Machine;
+import org.jqemu.target.i386.exec.Executor;
+import org.jqemu.target.i386.exec.Flags;
 
 /**
- * An x86 CPU: architectural state plus the tcg execution loop.
- *
- * <p>SKELETON written by the lead so that the CPU, MMU/system and board work can proceed in
- * parallel; the CPU engineers own this file and replace the bodies below.
+ * An x86 CPU (8086 through Pentium integer instruction set, 16/32-bit): architectural state plus
+ * the tcg execution loop.
  *
  * <p>State layout (shared contract between the interpreter and the system-level code):
- * general registers in {@link #regs} indexed by the x86 encoding (0=EAX/RAX ... 7=EDI, 8..15 for
- * long mode later), {@link #rip}, segment registers indexed ES=0 CS=1 SS=2 DS=3 FS=4 GS=5 with
- * their hidden descriptor caches, system registers, and the non-arithmetic EFLAGS bits in
- * {@link #eflags} (arithmetic flags are computed lazily by the interpreter; use
- * {@link #getEflags()} / {@link #setEflags(int)} for the architectural value).
+ * general registers in {@link #regs} indexed by the x86 encoding (0=EAX ... 7=EDI; low 32 bits
+ * used), {@link #rip}, segment registers indexed ES=0 CS=1 SS=2 DS=3 FS=4 GS=5 with their hidden
+ * descriptor caches ({@code segAttr} = descriptor dword 2 bits 8..23: type, S, DPL, P, AVL, L,
+ * D/B, G; {@code segLimit} byte granular), system registers, and the non-arithmetic EFLAGS bits in
+ * {@link #eflags}. Arithmetic flags are lazy ({@link Flags}); use {@link #getEflags()} /
+ * {@link #setEflags(int)} for the architectural value.
+ *
+ * <p>The system half — paging ({@link X86Mmu}), segmentation and task switches
+ * ({@link Segmentation}), exception delivery ({@link InterruptUnit}) and control registers,
+ * CPUID and MSRs ({@link SystemInsns}) — lives in its own classes; the instruction set in
+ * {@code decode} and {@code exec}.
  */
 public final class X86Cpu implements TcgCpu {
     public static final int ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5;
+    /** CPUID leaf 1 EAX, also left in EDX by reset: family 6, model 3, stepping 3. */
+    public static final int SIGNATURE = 0x633;
 
     final Machine machine;
     final int index;
@@ -59,6 +68,14 @@ public final class X86Cpu implements TcgCpu {
     /** Address mask for the A20 gate: ~0 when enabled, ~(1 << 20) when disabled. */
     public long a20Mask = ~0L;
 
+    public final InterruptUnit intr;
+    public final X86Mmu mmu;
+    public final Segmentation seg;
+    public final SystemInsns sys;
+    public final CodePageMap codePages;
+    private final Flags flags = new Flags();
+    private final Executor executor;
+
     private volatile boolean exitRequest;
     private volatile boolean intrLevel;
     private InterruptAcknowledge pic;
@@ -67,7 +84,18 @@ public final class X86Cpu implements TcgCpu {
     public X86Cpu(Machine machine, int index) {
         this.machine = machine;
         this.index = index;
+        intr = new InterruptUnit(this);
+        mmu = new X86Mmu(this, intr);
+        seg = new Segmentation(this, mmu, intr);
+        sys = new SystemInsns(this, mmu, intr, seg);
+        codePages = CodePageMap.of(machine);
+        mmu.setCodeTracking(codePages::contains, this::invalidateCode);
+        executor = new Executor(this, flags, codePages);
         reset();
+    }
+
+    public Machine machine() {
+        return machine;
     }
 
     @Override
@@ -75,9 +103,48 @@ public final class X86Cpu implements TcgCpu {
         return index;
     }
 
+    /** Architectural power-on/RESET state (SDM vol. 3, 10.1 table 10-1). */
     @Override
     public void reset() {
-        // Replaced by the CPU engineers: architectural reset to F000:FFF0.
+        java.util.Arrays.fill(regs, 0);
+        regs[2] = SIGNATURE;
+        rip = 0xfff0;
+        setEflags(0x2);
+        for (int s = 0; s < 6; s++) {
+            segSel[s] = 0;
+            segBase[s] = 0;
+            segLimit[s] = 0xffff;
+            segAttr[s] = 0x93;
+        }
+        segSel[CS] = 0xf000;
+        segBase[CS] = 0xffff0000L;
+        segAttr[CS] = 0x9b;
+        gdtBase = 0;
+        gdtLimit = 0xffff;
+        idtBase = 0;
+        idtLimit = 0xffff;
+        ldtSel = 0;
+        ldtBase = 0;
+        ldtLimit = 0xffff;
+        ldtAttr = 0x82;
+        trSel = 0;
+        trBase = 0;
+        trLimit = 0xffff;
+        trAttr = 0x8b;
+        cr0 = 0x60000010L;
+        cr2 = 0;
+        cr3 = 0;
+        cr4 = 0;
+        java.util.Arrays.fill(dr, 0);
+        dr[6] = 0xffff0ff0L;
+        dr[7] = 0x400;
+        cpl = 0;
+        halted = false;
+        executor.clearIrqInhibit();
+        executor.flushAll();
+        mmu.reset();
+        intr.reset();
+        sys.reset();
     }
 
     @Override
@@ -107,29 +174,90 @@ public final class X86Cpu implements TcgCpu {
 
     /** Port 0x92 / keyboard controller A20 gate. */
     public void setA20(boolean enabled) {
-        a20Mask = enabled ? ~0L : ~(1L << 20);
+        long m = enabled ? ~0L : ~(1L << 20);
+        if (m != a20Mask) {
+            a20Mask = m;
+            mmu.flushAll();
+        }
     }
 
     /**
-     * Multiboot entry state: 32-bit protected mode, flat 4 GiB code and data segments, paging
-     * off, interrupts off, EIP = entry, EAX = magic, EBX = info address.
+     * Multiboot entry state (Multiboot 0.6.96, 3.2 "Machine state"): 32-bit protected mode, flat
+     * 4 GiB code and data segments (selectors 0x08/0x10 as QEMU's loader uses), paging off,
+     * interrupts off, EIP = entry, EAX = magic, EBX = info address.
      */
     public void enterMultiboot(long entry, int eax, int ebx) {
-        throw new UnsupportedOperationException("skeleton");
+        regs[0] = eax & 0xffffffffL;
+        regs[3] = ebx & 0xffffffffL;
+        cr0 = 0x11;
+        for (int s = 0; s < 6; s++) {
+            segSel[s] = s == CS ? 0x08 : 0x10;
+            segBase[s] = 0;
+            segLimit[s] = -1;
+            segAttr[s] = s == CS ? 0xc09b : 0xc093;
+        }
+        cpl = 0;
+        setEflags(0x2);
+        rip = entry & 0xffffffffL;
+        halted = false;
+        setA20(true);
+        mmu.flushAll();
     }
 
+    /** The architectural EFLAGS value. */
     public int getEflags() {
-        return eflags;
+        return (eflags & ~Flags.ARITH) | flags.compute() | 0x2;
     }
 
+    /** Sets all of EFLAGS, arithmetic flags included; no privilege rules are applied here. */
     public void setEflags(int value) {
-        eflags = value | 0x2;
+        eflags = (value & ~Flags.ARITH & ~0x8028) | 0x2;
+        flags.load(value);
+    }
+
+    /** A guest write hit {@code physAddr}, a page holding translated code. */
+    public void invalidateCode(long physAddr) {
+        codePages.invalidate(physAddr);
+    }
+
+    /** Instructions executed so far (for speed measurements). */
+    public long instructionCount() {
+        return executor.insnCount;
     }
 
     @Override
     public int execute() {
-        exitRequest = false;
-        return CpuExecutor.EXIT_HALTED;
+        executor.bindThread();
+        while (true) {
+            if (exitRequest) {
+                exitRequest = false;
+                return CpuExecutor.EXIT_KICKED;
+            }
+            executor.drainInvalidations();
+            if (halted) {
+                if (!hasWork()) {
+                    return CpuExecutor.EXIT_HALTED;
+                }
+                halted = false;
+            }
+            if (intrLevel && (eflags & 0x200) != 0 && !executor.irqInhibited() && pic != null) {
+                takeInterrupt();
+                continue;
+            }
+            executor.clearIrqInhibit();
+            executor.runOne();
+        }
+    }
+
+    private void takeInterrupt() {
+        int vector;
+        machine.lock();
+        try {
+            vector = pic.acknowledge();
+        } finally {
+            machine.unlock();
+        }
+        intr.deliverExternal(vector & 0xff);
     }
 
     @Override

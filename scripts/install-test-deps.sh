@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite needs (nasm assembles the guest programs).
+# Runs apt-get only when something is missing; needs root (CI and the dev machines are root).
+set -eu
+need=()
+command -v nasm >/dev/null 2>&1 || need+=(nasm)
+command -v ld >/dev/null 2>&1 || need+=(binutils)
+command -v socat >/dev/null 2>&1 || need+=(socat)
+if [ ${#need[@]} -gt 0 ]; then
+    echo "install-test-deps: installing ${need[*]}" >&2
+    if [ "$(id -u)" -ne 0 ]; then
+        echo "install-test-deps: need root to apt-get install ${need[*]}" >&2
+        exit 1
+    fi
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+fi

@@ -1,0 +1,297 @@
+package org.jqemu.target.i386;
+
+import static org.jqemu.target.i386.InterruptUnit.GP;
+import static org.jqemu.target.i386.InterruptUnit.UD;
+import static org.jqemu.target.i386.SysBits.*;
+
+import org.jqemu.system.machine.Machine;
+
+/**
+ * The privileged and identification instructions the interpreter hands over: MOV to and from
+ * CRn/DRn, LMSW/SMSW/CLTS, INVLPG, CPUID, RDTSC, RDMSR/WRMSR, and port I/O with its permission
+ * check.
+ *
+ * <p>The CPU model ("qemu32-like"): vendor GenuineIntel, family 6 model 3 stepping 3 (X86Cpu.SIGNATURE, also EDX after reset), brand
+ * "jqemu Virtual CPU", and CPUID.1:EDX advertising exactly what jqemu implements: DE, PSE, TSC,
+ * MSR, CX8 and CMOV. There is no x87 unit, so no FPU bit; no PAE, PGE, APIC, SEP, MMX or SSE.
+ * The TSC counts at 1 GHz: one tick per nanosecond of the machine's virtual clock.
+ */
+public final class SystemInsns {
+    /** CPUID.1:EDX feature bits. */
+    public static final int FEAT_DE = 1 << 2, FEAT_PSE = 1 << 3, FEAT_TSC = 1 << 4, FEAT_MSR = 1 << 5;
+    public static final int FEAT_CX8 = 1 << 8, FEAT_CMOV = 1 << 15;
+    public static final int FEATURES_EDX = FEAT_DE | FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_CX8 | FEAT_CMOV;
+    /** Family 6, model 3, stepping 3. */
+    public static final int SIGNATURE = X86Cpu.SIGNATURE;
+    public static final long TSC_HZ = 1_000_000_000L;
+    private static final String VENDOR = "GenuineIntel";
+    private static final String BRAND = "jqemu Virtual CPU";
+
+    public static final int MSR_TSC = 0x10, MSR_APIC_BASE = 0x1b;
+    public static final int MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176;
+    /** The APIC base a BSP reports: 0xfee00000, enabled, BSP. */
+    private static final long APIC_BASE_VALUE = 0xfee00000L | (1 << 11);
+
+    private static final long CR0_BITS = CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP | CR0_AM
+            | CR0_NW | CR0_CD | CR0_PG;
+    private static final long CR4_BITS = CR4_TSD | CR4_DE | CR4_PSE;
+
+    private final X86Cpu cpu;
+    private final Machine machine;
+    private final X86Mmu mmu;
+    private final InterruptUnit intr;
+    private final Segmentation seg;
+
+    private long tscOffset;
+    public int sysenterCs;
+    public long sysenterEsp;
+    public long sysenterEip;
+
+    public SystemInsns(X86Cpu cpu, X86Mmu mmu, InterruptUnit intr, Segmentation seg) {
+        this.cpu = cpu;
+        this.machine = cpu.machine;
+        this.mmu = mmu;
+        this.intr = intr;
+        this.seg = seg;
+    }
+
+    public void reset() {
+        tscOffset = -machine.clock().nanos();
+        sysenterCs = 0;
+        sysenterEsp = 0;
+        sysenterEip = 0;
+    }
+
+    private void requireCpl0() {
+        if ((cpu.cr0 & CR0_PE) != 0 && cpu.cpl != 0) {
+            throw intr.fault(GP, 0);
+        }
+    }
+
+    // ---- control registers ----------------------------------------------------------------
+
+    public long readCr(int n) {
+        requireCpl0();
+        return switch (n) {
+            case 0 -> cpu.cr0;
+            case 2 -> cpu.cr2;
+            case 3 -> cpu.cr3;
+            case 4 -> cpu.cr4;
+            default -> throw intr.fault(UD);
+        };
+    }
+
+    public void writeCr(int n, long v) {
+        requireCpl0();
+        switch (n) {
+            case 0 -> setCr0(v);
+            case 2 -> cpu.cr2 = v & 0xffffffffL;
+            case 3 -> {
+                cpu.cr3 = v & 0xffffffffL;
+                mmu.flushAll();
+            }
+            case 4 -> setCr4(v);
+            default -> throw intr.fault(UD);
+        }
+    }
+
+    private void setCr0(long v) {
+        if ((v >>> 32) != 0) {
+            throw intr.fault(GP, 0);
+        }
+        if ((v & CR0_PG) != 0 && (v & CR0_PE) == 0 || (v & CR0_NW) != 0 && (v & CR0_CD) == 0) {
+            throw intr.fault(GP, 0);
+        }
+        v = (v & CR0_BITS) | CR0_ET;
+        long changed = v ^ cpu.cr0;
+        cpu.cr0 = v;
+        if ((changed & (CR0_PG | CR0_WP | CR0_PE)) != 0) {
+            mmu.flushAll();
+        }
+        if ((v & CR0_PE) == 0) {
+            cpu.cpl = 0;
+        }
+    }
+
+    private void setCr4(long v) {
+        if ((v & ~CR4_BITS) != 0) {
+            throw intr.fault(GP, 0);
+        }
+        if (((v ^ cpu.cr4) & CR4_PSE) != 0) {
+            mmu.flushAll();
+        }
+        cpu.cr4 = v;
+    }
+
+    public void lmsw(int v) {
+        requireCpl0();
+        setCr0((cpu.cr0 & ~0xfL) | (v & 0xf) | (cpu.cr0 & CR0_PE));
+    }
+
+    public int smsw() {
+        return (int) cpu.cr0;
+    }
+
+    public void clts() {
+        requireCpl0();
+        cpu.cr0 &= ~CR0_TS;
+    }
+
+    public void invlpg(long linear) {
+        requireCpl0();
+        mmu.flushPage(linear);
+    }
+
+    // ---- debug registers (recorded; hardware breakpoints are not implemented) -------------
+
+    private int debugIndex(int n) {
+        requireCpl0();
+        if (n == 4 || n == 5) {
+            if ((cpu.cr4 & CR4_DE) != 0) {
+                throw intr.fault(UD);
+            }
+            return n + 2;
+        }
+        return n;
+    }
+
+    public long readDr(int n) {
+        int i = debugIndex(n);
+        return switch (i) {
+            case 6 -> (cpu.dr[6] & 0xe00f) | 0xffff0ff0L;
+            case 7 -> (cpu.dr[7] & 0xffff2bffL) | 0x400;
+            default -> cpu.dr[i] & 0xffffffffL;
+        };
+    }
+
+    public void writeDr(int n, long v) {
+        int i = debugIndex(n);
+        cpu.dr[i] = v & 0xffffffffL;
+        if (i == 7 && (v & 0xff) != 0 && machine.log().unimp) {
+            machine.log().unimplemented("hardware breakpoints (DR7=0x%x) are not implemented", v);
+        }
+    }
+
+    // ---- identification and time ----------------------------------------------------------
+
+    /** CPUID: reads EAX (and ECX), writes EAX, EBX, ECX, EDX. */
+    public void cpuid() {
+        int leaf = (int) cpu.regs[0];
+        int a = 0;
+        int b = 0;
+        int c = 0;
+        int d = 0;
+        if (leaf == 0) {
+            a = 1;
+            b = word(VENDOR, 0);
+            d = word(VENDOR, 4);
+            c = word(VENDOR, 8);
+        } else if (leaf == 0x80000000) {
+            a = 0x80000004;
+        } else if (leaf == 0x80000001) {
+            a = 0;
+        } else if (leaf >= 0x80000002 && leaf <= 0x80000004) {
+            int base = (leaf - 0x80000002) * 16;
+            a = word(BRAND, base);
+            b = word(BRAND, base + 4);
+            c = word(BRAND, base + 8);
+            d = word(BRAND, base + 12);
+        } else {
+            // Leaf 1, and (as on Intel) any leaf above the maximum.
+            a = SIGNATURE;
+            b = cpu.index() << 24;
+            d = FEATURES_EDX;
+        }
+        cpu.regs[0] = a & 0xffffffffL;
+        cpu.regs[3] = b & 0xffffffffL;
+        cpu.regs[1] = c & 0xffffffffL;
+        cpu.regs[2] = d & 0xffffffffL;
+    }
+
+    /** Four characters of {@code s} from {@code at}, little-endian, NUL-padded. */
+    private static int word(String s, int at) {
+        int v = 0;
+        for (int i = 0; i < 4; i++) {
+            int ch = at + i < s.length() ? s.charAt(at + i) : 0;
+            v |= (ch & 0xff) << (8 * i);
+        }
+        return v;
+    }
+
+    public long tsc() {
+        return machine.clock().nanos() + tscOffset;
+    }
+
+    /** RDTSC: EDX:EAX = TSC; #GP(0) at CPL > 0 when CR4.TSD is set. */
+    public void rdtsc() {
+        if ((cpu.cr4 & CR4_TSD) != 0 && (cpu.cr0 & CR0_PE) != 0 && cpu.cpl != 0) {
+            throw intr.fault(GP, 0);
+        }
+        long t = tsc();
+        cpu.regs[0] = t & 0xffffffffL;
+        cpu.regs[2] = t >>> 32;
+    }
+
+    public void rdmsr() {
+        requireCpl0();
+        int index = (int) cpu.regs[1];
+        long v = switch (index) {
+            case MSR_TSC -> tsc();
+            case MSR_APIC_BASE -> APIC_BASE_VALUE;
+            case MSR_SYSENTER_CS -> sysenterCs & 0xffffL;
+            case MSR_SYSENTER_ESP -> sysenterEsp;
+            case MSR_SYSENTER_EIP -> sysenterEip;
+            default -> throw unknownMsr("rdmsr", index);
+        };
+        cpu.regs[0] = v & 0xffffffffL;
+        cpu.regs[2] = v >>> 32;
+    }
+
+    public void wrmsr() {
+        requireCpl0();
+        int index = (int) cpu.regs[1];
+        long v = (cpu.regs[0] & 0xffffffffL) | (cpu.regs[2] << 32);
+        switch (index) {
+            case MSR_TSC -> tscOffset = v - machine.clock().nanos();
+            case MSR_APIC_BASE -> {
+                if (v != APIC_BASE_VALUE && machine.log().unimp) {
+                    machine.log().unimplemented("wrmsr APIC_BASE 0x%x ignored (no local APIC)", v);
+                }
+            }
+            case MSR_SYSENTER_CS -> sysenterCs = (int) v & 0xffff;
+            case MSR_SYSENTER_ESP -> sysenterEsp = v & 0xffffffffL;
+            case MSR_SYSENTER_EIP -> sysenterEip = v & 0xffffffffL;
+            default -> throw unknownMsr("wrmsr", index);
+        }
+    }
+
+    private X86Fault unknownMsr(String insn, int index) {
+        if (machine.log().unimp) {
+            machine.log().unimplemented("%s to unknown MSR 0x%x", insn, index);
+        }
+        return intr.fault(GP, 0);
+    }
+
+    // ---- port I/O -------------------------------------------------------------------------
+
+    /** IN: permission check, then the I/O address space under the machine lock. */
+    public int in(int port, int size) {
+        seg.checkIo(port, size);
+        machine.lock();
+        try {
+            return (int) machine.io().read(port & 0xffff, size);
+        } finally {
+            machine.unlock();
+        }
+    }
+
+    public void out(int port, int size, int value) {
+        seg.checkIo(port, size);
+        machine.lock();
+        try {
+            machine.io().write(port & 0xffff, size, value & (size == 4 ? 0xffffffffL : (1L << (8 * size)) - 1));
+        } finally {
+            machine.unlock();
+        }
+    }
+}

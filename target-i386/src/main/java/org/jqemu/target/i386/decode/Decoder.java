@@ -1,0 +1,363 @@
+package org.jqemu.target.i386.decode;
+
+/**
+ * Turns guest bytes into {@link Insn}s: prefixes, opcode, ModRM/SIB, displacement, immediates
+ * (Intel SDM vol. 2, chapter 2 and appendix A opcode maps), for 16- and 32-bit code.
+ *
+ * <p>The decoder knows lengths and operand shapes only; semantics live in the executor. Opcodes
+ * it does not know, and LOCK on instructions that cannot be locked, decode to {@link Insn#OP_UD}
+ * so the fault is raised when (and only if) the instruction executes.
+ */
+public final class Decoder {
+    /** Where the decoder reads instruction bytes from. */
+    @FunctionalInterface
+    public interface ByteSource {
+        /** The byte at {@code offset} from the first byte of the instruction stream. */
+        int byteAt(int offset);
+    }
+
+    // operand-shape table entries
+    private static final int M = 0x10;          // has ModRM
+    private static final int I_NONE = 0, IB = 1, IW = 2, IZ = 3, AP = 4, IWB = 5, MOFFS = 6, JB = 7, JZ = 8;
+    private static final int BAD = 0x80;
+
+    private static final int[] ONE = new int[256];
+    private static final int[] TWO = new int[256];
+
+    static {
+        for (int op = 0; op < 0x40; op++) {
+            int lo = op & 7;
+            ONE[op] = lo < 4 ? M : lo == 4 ? IB : lo == 5 ? IZ : I_NONE;
+        }
+        for (int op = 0x40; op < 0x62; op++) {
+            ONE[op] = I_NONE;
+        }
+        ONE[0x62] = M;
+        ONE[0x63] = M;
+        ONE[0x68] = IZ;
+        ONE[0x69] = M | IZ;
+        ONE[0x6a] = IB;
+        ONE[0x6b] = M | IB;
+        for (int op = 0x70; op < 0x80; op++) {
+            ONE[op] = JB;
+        }
+        ONE[0x80] = M | IB;
+        ONE[0x81] = M | IZ;
+        ONE[0x82] = M | IB;
+        ONE[0x83] = M | IB;
+        for (int op = 0x84; op < 0x90; op++) {
+            ONE[op] = M;
+        }
+        ONE[0x9a] = AP;
+        for (int op = 0xa0; op < 0xa4; op++) {
+            ONE[op] = MOFFS;
+        }
+        ONE[0xa8] = IB;
+        ONE[0xa9] = IZ;
+        for (int op = 0xb0; op < 0xb8; op++) {
+            ONE[op] = IB;
+            ONE[op + 8] = IZ;
+        }
+        ONE[0xc0] = M | IB;
+        ONE[0xc1] = M | IB;
+        ONE[0xc2] = IW;
+        ONE[0xc4] = M;
+        ONE[0xc5] = M;
+        ONE[0xc6] = M | IB;
+        ONE[0xc7] = M | IZ;
+        ONE[0xc8] = IWB;
+        ONE[0xca] = IW;
+        ONE[0xcd] = IB;
+        for (int op = 0xd0; op < 0xd4; op++) {
+            ONE[op] = M;
+        }
+        ONE[0xd4] = IB;
+        ONE[0xd5] = IB;
+        for (int op = 0xd8; op < 0xe0; op++) {
+            ONE[op] = M;
+        }
+        for (int op = 0xe0; op < 0xe4; op++) {
+            ONE[op] = JB;
+        }
+        for (int op = 0xe4; op < 0xe8; op++) {
+            ONE[op] = IB;
+        }
+        ONE[0xe8] = JZ;
+        ONE[0xe9] = JZ;
+        ONE[0xea] = AP;
+        ONE[0xeb] = JB;
+        ONE[0xf6] = M;
+        ONE[0xf7] = M;
+        ONE[0xfe] = M;
+        ONE[0xff] = M;
+
+        java.util.Arrays.fill(TWO, BAD);
+        for (int op : new int[] {0x00, 0x01, 0x02, 0x03, 0x20, 0x21, 0x22, 0x23, 0xa3, 0xa5, 0xab, 0xad, 0xaf,
+                0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf, 0xc0, 0xc1, 0xc7}) {
+            TWO[op] = M;
+        }
+        for (int op = 0x18; op < 0x20; op++) {
+            TWO[op] = M; // hint NOPs (0F 1F /0 is the multi-byte NOP)
+        }
+        for (int op : new int[] {0x06, 0x08, 0x09, 0x0b, 0x30, 0x31, 0x32, 0xa0, 0xa1, 0xa2, 0xa8, 0xa9, 0xaa}) {
+            TWO[op] = I_NONE;
+        }
+        for (int op = 0x40; op < 0x50; op++) {
+            TWO[op] = M;
+        }
+        for (int op = 0x80; op < 0x90; op++) {
+            TWO[op] = JZ;
+            TWO[op + 0x10] = M;
+        }
+        TWO[0xa4] = M | IB;
+        TWO[0xac] = M | IB;
+        TWO[0xba] = M | IB;
+        for (int op = 0xc8; op < 0xd0; op++) {
+            TWO[op] = I_NONE;
+        }
+    }
+
+    private static final int DS = 3, SS = 2;
+
+    /**
+     * Decodes one instruction into {@code out}. {@code code32} is CS.D. Returns the length, or -1
+     * when the bytes ran past {@code limit} (the caller decides whether to fetch more).
+     */
+    public static int decode(ByteSource src, boolean code32, Insn out) {
+        int p = 0;
+        boolean o32 = code32;
+        boolean a32 = code32;
+        int seg = -1;
+        int rep = 0;
+        boolean lock = false;
+        int b;
+        while (true) {
+            b = src.byteAt(p++);
+            switch (b) {
+                case 0x26: seg = 0; continue;
+                case 0x2e: seg = 1; continue;
+                case 0x36: seg = 2; continue;
+                case 0x3e: seg = 3; continue;
+                case 0x64: seg = 4; continue;
+                case 0x65: seg = 5; continue;
+                case 0x66: o32 = !code32; continue;
+                case 0x67: a32 = !code32; continue;
+                case 0xf0: lock = true; continue;
+                case 0xf2: rep = 2; continue;
+                case 0xf3: rep = 1; continue;
+                default:
+            }
+            if (p > 14) {
+                return fault(out, Insn.OP_GP, p);
+            }
+            break;
+        }
+        int opc;
+        int shape;
+        if (b == 0x0f) {
+            int b2 = src.byteAt(p++);
+            opc = 0x100 | b2;
+            shape = TWO[b2];
+        } else {
+            opc = b;
+            shape = ONE[b];
+        }
+        out.opc = opc;
+        out.o32 = o32;
+        out.a32 = a32;
+        out.rep = rep;
+        out.lock = lock;
+        out.segOverride = seg >= 0;
+        out.base = -1;
+        out.index = -1;
+        out.scale = 0;
+        out.disp = 0;
+        out.imm = 0;
+        out.imm2 = 0;
+        out.mod = 3;
+        out.reg = 0;
+        out.rm = 0;
+        out.hasModrm = false;
+        if (shape == BAD) {
+            out.seg = DS;
+            return fault(out, Insn.OP_UD, p);
+        }
+        int defSeg = DS;
+        if ((shape & M) != 0) {
+            out.hasModrm = true;
+            int modrm = src.byteAt(p++);
+            int mod = modrm >> 6;
+            int reg = (modrm >> 3) & 7;
+            int rm = modrm & 7;
+            if (opc >= 0x120 && opc <= 0x123) {
+                mod = 3; // MOV to/from CRn/DRn always name a register
+            }
+            out.mod = mod;
+            out.reg = reg;
+            out.rm = rm;
+            if (mod != 3) {
+                if (a32) {
+                    int base = rm;
+                    if (rm == 4) {
+                        int sib = src.byteAt(p++);
+                        out.scale = sib >> 6;
+                        int idx = (sib >> 3) & 7;
+                        out.index = idx == 4 ? -1 : idx;
+                        base = sib & 7;
+                    }
+                    if (base == 5 && mod == 0) {
+                        out.base = -1;
+                        out.disp = read32(src, p);
+                        p += 4;
+                    } else {
+                        out.base = base;
+                        if (base == 4 || base == 5) {
+                            defSeg = SS;
+                        }
+                    }
+                } else {
+                    switch (rm) {
+                        case 0 -> { out.base = 3; out.index = 6; }
+                        case 1 -> { out.base = 3; out.index = 7; }
+                        case 2 -> { out.base = 5; out.index = 6; defSeg = SS; }
+                        case 3 -> { out.base = 5; out.index = 7; defSeg = SS; }
+                        case 4 -> out.base = 6;
+                        case 5 -> out.base = 7;
+                        case 6 -> {
+                            if (mod == 0) {
+                                out.disp = read16(src, p);
+                                p += 2;
+                            } else {
+                                out.base = 5;
+                                defSeg = SS;
+                            }
+                        }
+                        default -> out.base = 3;
+                    }
+                }
+                if (mod == 1) {
+                    out.disp = (byte) src.byteAt(p++);
+                } else if (mod == 2) {
+                    if (a32) {
+                        out.disp = read32(src, p);
+                        p += 4;
+                    } else {
+                        out.disp = (short) read16(src, p);
+                        p += 2;
+                    }
+                }
+            }
+        }
+        out.seg = seg >= 0 ? seg : defSeg;
+        int imm = shape & 0xf;
+        if ((opc == 0xf6 || opc == 0xf7) && out.reg < 2) {
+            imm = opc == 0xf6 ? IB : IZ;
+        }
+        switch (imm) {
+            case IB, JB -> out.imm = (byte) src.byteAt(p++);
+            case IW -> {
+                out.imm = read16(src, p);
+                p += 2;
+            }
+            case IZ, JZ -> {
+                if (o32) {
+                    out.imm = read32(src, p);
+                    p += 4;
+                } else {
+                    out.imm = (short) read16(src, p);
+                    p += 2;
+                }
+            }
+            case AP -> {
+                if (o32) {
+                    out.imm = read32(src, p);
+                    p += 4;
+                } else {
+                    out.imm = read16(src, p);
+                    p += 2;
+                }
+                out.imm2 = read16(src, p);
+                p += 2;
+            }
+            case IWB -> {
+                out.imm = read16(src, p);
+                out.imm2 = src.byteAt(p + 2);
+                p += 3;
+            }
+            case MOFFS -> {
+                if (a32) {
+                    out.imm = read32(src, p);
+                    p += 4;
+                } else {
+                    out.imm = read16(src, p);
+                    p += 2;
+                }
+            }
+            default -> { }
+        }
+        if (p > 15) {
+            return fault(out, Insn.OP_GP, p);
+        }
+        out.len = p;
+        if (lock && !lockable(out)) {
+            out.opc = Insn.OP_UD;
+        }
+        out.endsBlock = endsBlock(out);
+        return p;
+    }
+
+    private static int fault(Insn out, int opc, int len) {
+        out.opc = opc;
+        out.len = len;
+        out.endsBlock = true;
+        out.lock = false;
+        return len;
+    }
+
+    private static int read16(ByteSource s, int p) {
+        return s.byteAt(p) | (s.byteAt(p + 1) << 8);
+    }
+
+    private static int read32(ByteSource s, int p) {
+        return s.byteAt(p) | (s.byteAt(p + 1) << 8) | (s.byteAt(p + 2) << 16) | (s.byteAt(p + 3) << 24);
+    }
+
+    /** LOCK is legal only on read-modify-write forms with a memory destination (SDM "LOCK"). */
+    private static boolean lockable(Insn i) {
+        if (i.mod == 3 || !i.hasModrm) {
+            return false;
+        }
+        int op = i.opc;
+        if (op < 0x40) {
+            return (op & 7) < 2 && (op & 0x38) != 0x38;
+        }
+        return switch (op) {
+            case 0x80, 0x81, 0x82, 0x83 -> i.reg != 7;
+            case 0x86, 0x87 -> true;
+            case 0xf6, 0xf7 -> i.reg == 2 || i.reg == 3;
+            case 0xfe, 0xff -> i.reg < 2;
+            case 0x1ab, 0x1b3, 0x1bb, 0x1b0, 0x1b1, 0x1c0, 0x1c1 -> true;
+            case 0x1ba -> i.reg >= 5;
+            case 0x1c7 -> i.reg == 1;
+            default -> false;
+        };
+    }
+
+    /** Control transfers and instructions after which the CPU mode or interrupt state may differ. */
+    private static boolean endsBlock(Insn i) {
+        int op = i.opc;
+        if ((op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f) || (op >= 0xe0 && op <= 0xef)) {
+            return true;
+        }
+        return switch (op) {
+            case 0x17, 0x9a, 0x9d, 0xc2, 0xc3, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf, 0xf1, 0xf4, 0xfa, 0xfb,
+                    0x6c, 0x6d, 0x6e, 0x6f, 0x62, 0xd4, // in/out/bound/aam may fault or touch devices
+                    0x100, 0x101, 0x106, 0x108, 0x109, 0x120, 0x121, 0x122, 0x123, 0x130, 0x131, 0x132, 0x1a2, 0x1a9,
+                    0x1b2, 0x1aa -> true;
+            case 0x8e -> i.reg == 2;
+            case 0xff -> i.reg >= 2 && i.reg <= 5;
+            case 0xd8, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf, 0x9b -> true;
+            default -> false;
+        };
+    }
+}
