@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.ServiceLoader;
 import org.jqemu.hw.TestMachines.TestChardev;
+import org.jqemu.firmware.multiboot.MultibootLoader;
 import org.jqemu.hw.isa.IsaBus;
 import org.jqemu.system.machine.Machine;
 import org.jqemu.system.machine.MachineConfig;
@@ -154,10 +155,10 @@ class PcMachineTest {
                 image[off + 4 * w + b] = (byte) (words[w] >> (8 * b));
             }
         }
-        assertTrue(MultibootFirmware.isMultiboot(image));
+        assertTrue(MultibootLoader.isMultiboot(image));
         image[off + 8]++;
-        assertTrue(!MultibootFirmware.isMultiboot(image), "bad checksum");
-        assertEquals(List.of("mod1 arg", "b,c", ""), DirectKernelBoot.splitModules("mod1 arg,b,,c,"));
+        assertTrue(!MultibootLoader.isMultiboot(image), "bad checksum");
+        assertEquals(List.of("mod1 arg", "b,c"), MultibootLoader.splitModules("mod1 arg,b,,c,"));
     }
 
     @Test
