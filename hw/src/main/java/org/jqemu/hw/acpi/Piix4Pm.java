@@ -35,6 +35,7 @@ public final class Piix4Pm extends PciDevice {
     public static final int DEVICE_ID_82371AB_PM = 0x7113;
     public static final int PMBA = 0x40;
     public static final int PMREGMISC = 0x80;
+    public static final int DEVACTB = 0x58;
     public static final int IO_SIZE = 64;
     public static final long PM_TIMER_HZ = 3_579_545L;
 
@@ -80,6 +81,10 @@ public final class Piix4Pm extends PciDevice {
         setRaw(PMBA, 4, 0x1);
         setWmask(PMBA, 4, 0xffc0);
         setWmask(PMREGMISC, 1, 0x01);
+        // DEVACTB (0x58) bit 25, APMC_EN, reads as already set: there is no SMM, and SeaBIOS skips
+        // its SMI handler relocation when it sees this (QEMU does the same without SMM).
+        setRaw(DEVACTB + 3, 1, 0x02);
+        setWmask(DEVACTB, 4, 0);
         if (presetBase != 0) {
             setRaw(PMBA, 4, (presetBase & 0xffc0) | 1);
             setRaw(PMREGMISC, 1, 1);

@@ -20,7 +20,8 @@ import org.jqemu.system.memory.MemoryOps;
 public final class ApicBus {
     /** The local APIC's default physical base (IA32_APIC_BASE reset value). */
     public static final long DEFAULT_BASE = 0xfee0_0000L;
-    public static final int MMIO_SIZE = 0x1000;
+    /** The APIC page plus the rest of the MSI address range 0xFEE00000-0xFEEFFFFF. */
+    public static final int MMIO_SIZE = 0x10_0000;
 
     /** Delivery modes (ICR and redirection entry bits 10:8). */
     public static final int DM_FIXED = 0, DM_LOWEST = 1, DM_SMI = 2, DM_NMI = 4, DM_INIT = 5, DM_STARTUP = 6,
@@ -75,19 +76,28 @@ public final class ApicBus {
         return apics.isEmpty() ? null : apics.get(0);
     }
 
-    /** The 0xFEE00000 window: each access reaches the accessing CPU's own local APIC. */
+    /**
+     * The 0xFEE00000-0xFEEFFFFF window: CPU accesses to the first 4 KiB reach the accessing CPU's
+     * own local APIC. Dword writes outside the APIC's registers (offset 0-0xF, which is reserved
+     * there, or beyond 4 KiB) are MSI messages, as in QEMU, where devices and CPUs share this
+     * window.
+     */
     public MemoryOps mmio() {
         return new MemoryOps() {
             @Override
             public long read(long offset, int size) {
                 LocalApic a = current();
-                return a == null ? 0 : a.mmioRead(offset, size);
+                return a == null || offset >= 0x1000 ? 0 : a.mmioRead(offset, size);
             }
 
             @Override
             public void write(long offset, int size, long value) {
+                if (size == 4 && (offset < 0x10 || offset >= 0x1000)) {
+                    msi(DEFAULT_BASE + offset, (int) value);
+                    return;
+                }
                 LocalApic a = current();
-                if (a != null) {
+                if (a != null && offset < 0x1000) {
                     a.mmioWrite(offset, size, value);
                 }
             }

@@ -18,6 +18,7 @@ import org.jqemu.hw.pci.I440fxHost;
 import org.jqemu.hw.pci.PciBus;
 import org.jqemu.hw.pci.Piix3;
 import org.jqemu.hw.rtc.Mc146818Rtc;
+import org.jqemu.hw.timer.Hpet;
 import org.jqemu.hw.timer.I8254Pit;
 import org.jqemu.system.chardev.Chardev;
 import org.jqemu.system.irq.IrqLine;
@@ -40,9 +41,9 @@ import org.jqemu.target.i386.X86InterruptSource;
  *
  * <p>Also there: the i440FX PCI host bridge with PAM shadow RAM, the PIIX3 ISA bridge (PCI
  * interrupt routing, reset port 0xCF9) and PIIX4 power management (ACPI PM registers, SCI), the
- * local APICs and the I/O APIC, and QEMU's fw_cfg device.
+ * local APICs and the I/O APIC, the HPET, and QEMU's fw_cfg device.
  *
- * <p>Not there yet: VGA (the 0xA0000-0xBFFFF window is plain RAM), IDE/floppy, the HPET, ACPI
+ * <p>Not there yet: VGA (the 0xA0000-0xBFFFF window is plain RAM), IDE/floppy, ACPI
  * tables (firmware's), and the CPU side of the local APIC beyond INTR (see {@link #connectCpu}).
  */
 public final class PcMachine implements MachineType {
@@ -52,6 +53,9 @@ public final class PcMachine implements MachineType {
     static final long MAX_RAM_BELOW_4G = 0xe000_0000L;
     static final long FOUR_GIB = 1L << 32;
     static final long IOAPIC_BASE = 0xfec0_0000L;
+    /** The I/O APIC's ID, as QEMU's MADT states it (ACPI_BUILD_IOAPIC_ID). */
+    static final int IOAPIC_ID = 0;
+    static final long HPET_BASE = 0xfed0_0000L;
     /** Where SeaBIOS puts the PIIX4 PM I/O block on QEMU's pc (the FADT's PM1a_EVT_BLK). */
     static final int PM_IO_BASE = 0x600;
 
@@ -139,7 +143,7 @@ public final class PcMachine implements MachineType {
         bspApic.setPic(master);
         machine.addDevice(master);
         machine.addDevice(slave);
-        IoApic ioapic = new IoApic(machine, apicBus, "ioapic", Math.max(1, config.smp));
+        IoApic ioapic = new IoApic(machine, apicBus, "ioapic", IOAPIC_ID);
         memory.add(IOAPIC_BASE, new IoRegion("ioapic", 0x1000, ioapic.mmio()));
         machine.addDevice(ioapic);
         for (int i = 0; i < cpus.size(); i++) {
@@ -176,16 +180,21 @@ public final class PcMachine implements MachineType {
         host.setResetControl(piix3.resetControlPort());
         machine.addDevice(piix3);
         // PIIX4 power management (00:01.3): ACPI PM1 events/control, PM timer, SCI on IRQ 9, APM
-        // port 0xB2. Without a BIOS (-kernel) nobody would program its I/O base, so the board
-        // places it at 0x600 as SeaBIOS does on QEMU.
+        // port 0xB2. A BIOS places its I/O block (SeaBIOS: 0xB000); without one (-kernel) the
+        // board puts it at 0x600. ACPI tables must describe Piix4Pm.ioBase(), not a constant.
         int pmPreset = config.kernel != null && config.bios == null ? PM_IO_BASE : 0;
         Piix4Pm pm = new Piix4Pm(machine, pci, 0x0b, irqs[9], false, pmPreset);
         isa.mapPorts("apm", 0xb2, 2, pm.apmPorts());
         machine.putComponent(Piix4Pm.class, pm);
         machine.addDevice(pm);
 
-        // Timer on IRQ0, and port 0x61 with counter 2's gate and output.
-        I8254Pit pit = new I8254Pit(machine, "pit", isa.irq(0));
+        // The HPET (0xFED00000): in legacy replacement mode it takes over IRQ0 and IRQ8, so the
+        // PIT's and the RTC's interrupts pass through it. Its other routes are I/O APIC inputs.
+        Hpet hpet = new Hpet(machine, "hpet", n -> n < IsaBus.IRQ_COUNT && n != 2 ? isa.irq(n) : ioapic.input(n));
+        memory.add(HPET_BASE, new IoRegion("hpet", 0x400, hpet.mmio()));
+        machine.addDevice(hpet);
+        // The PIT on IRQ0, and port 0x61 with counter 2's gate and output.
+        I8254Pit pit = new I8254Pit(machine, "pit", hpet.pitInput());
         isa.mapPorts("pit", 0x40, 4, pit.ports());
         machine.addDevice(pit);
         PcSpeaker speaker = new PcSpeaker(machine, pit);
@@ -193,7 +202,7 @@ public final class PcMachine implements MachineType {
         machine.addDevice(speaker);
 
         // Real-time clock and CMOS RAM on IRQ8.
-        Mc146818Rtc rtc = new Mc146818Rtc(machine, "rtc", isa.irq(8));
+        Mc146818Rtc rtc = new Mc146818Rtc(machine, "rtc", hpet.rtcInput());
         isa.mapPorts("rtc", 0x70, 2, rtc.ports());
         machine.addDevice(rtc);
         fillCmos(rtc, split, config.smp);

@@ -274,7 +274,7 @@ class ApicTest {
     @Test
     void ioApicIdentity() {
         assertEquals(0x0017_0020, ioRead(ioapic, 1));
-        assertEquals(2 << 24, ioRead(ioapic, 0));
+        assertEquals(2 << 24, ioRead(ioapic, 0), "the ID given by the board");
         assertEquals(0x10000, ioRead(ioapic, 0x10), "entries come up masked");
     }
 
@@ -329,5 +329,11 @@ class ApicTest {
         assertTrue(ap.irrSet(0x55));
         bus.msi(0xfee0_0000L, 0x0400);
         assertEquals(1, bspPins.nmis);
+        // A device's MSI write into the APIC window (beyond the register page).
+        bus.mmio().write(0x1000, 4, 0x0056);
+        assertTrue(ap.irrSet(0x56));
+        // While a CPU's register write reaches its APIC (the test thread acts as CPU 0).
+        bus.mmio().write(0x80, 4, 0x20);
+        assertEquals(0x20, bsp.tpr());
     }
 }
