@@ -69,6 +69,11 @@ final class ChardevQmp implements CharFrontend, QmpSession.Transport {
     }
 
     @Override
+    public void close() {
+        // a chardev stays; its peer decides when to leave
+    }
+
+    @Override
     public long backlog() {
         return 0; // the chardev's own output buffer bounds and drops what a peer does not read
     }

@@ -34,6 +34,9 @@ final class QmpSession implements JsonStreamSplitter.Sink {
         /** Stops or restarts reading the client's input (back-pressure). */
         void setReading(boolean on);
 
+        /** Hangs up once what is queued has been sent. */
+        void close();
+
         /** For log messages. */
         String describe();
     }
@@ -45,6 +48,7 @@ final class QmpSession implements JsonStreamSplitter.Sink {
     private volatile boolean negotiated;
     private volatile boolean open;
     private int inFlight;
+    private boolean inputEnded;
     private long droppedEvents;
 
     QmpSession(QmpMonitor monitor, Transport transport, boolean pretty) {
@@ -84,6 +88,18 @@ final class QmpSession implements JsonStreamSplitter.Sink {
         splitter.feed(data, off, len);
     }
 
+    /** The client will send nothing more: hang up after answering what it sent. */
+    void inputEnded() {
+        boolean now;
+        synchronized (this) {
+            inputEnded = true;
+            now = inFlight == 0;
+        }
+        if (now) {
+            transport.close();
+        }
+    }
+
     @Override
     public void text(byte[] text, int len) {
         JsonNode request;
@@ -112,10 +128,15 @@ final class QmpSession implements JsonStreamSplitter.Sink {
             try {
                 work.run();
             } finally {
+                boolean hangUp;
                 synchronized (this) {
                     if (--inFlight < MAX_IN_FLIGHT) {
                         transport.setReading(true);
                     }
+                    hangUp = inputEnded && inFlight == 0;
+                }
+                if (hangUp) {
+                    transport.close();
                 }
             }
         });

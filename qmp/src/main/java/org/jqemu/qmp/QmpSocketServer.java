@@ -4,12 +4,14 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
@@ -34,6 +36,11 @@ import org.slf4j.LoggerFactory;
  * A QMP server socket ({@code -qmp unix:PATH,server=on,wait=off}, {@code -qmp tcp:HOST:PORT,...})
  * on netty's NIO transport. A Unix socket is created with mode 0600, since whoever can connect
  * owns the VM; a stale socket file from an earlier run is replaced, as QEMU does.
+ *
+ * <p>A TCP client may half-close its side after its last command and still read the replies. On
+ * a Unix socket netty's NIO transport cannot half-close: end of input closes the connection, and
+ * replies not yet sent are lost (keep the connection open until they arrive; with socat,
+ * {@code shut-none}).
  *
  * <p>Unlike a QEMU socket chardev, which serves one client at a time, every client that connects
  * gets its own session at once; all of them see the same events.
@@ -145,7 +152,10 @@ final class QmpSocketServer implements AutoCloseable {
                 throw new ConfigException(where + ": Failed to unlink socket " + u.getPath() + ": " + e.getMessage());
             }
         } else {
-            b.channel(NioServerSocketChannel.class).option(ChannelOption.SO_REUSEADDR, true);
+            // A client that half-closes after its last command (socat reaching the end of its
+            // input) still gets the replies; the connection closes once they are sent.
+            b.channel(NioServerSocketChannel.class).option(ChannelOption.SO_REUSEADDR, true)
+                    .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         }
         try {
             listener = b.bind(wanted).sync().channel();
@@ -250,6 +260,13 @@ final class QmpSocketServer implements AutoCloseable {
         }
 
         @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt instanceof ChannelInputShutdownEvent) {
+                session.inputEnded();
+            }
+        }
+
+        @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
             LOG.debug("QMP client {}: {}", describe(), cause.toString());
             ctx.close();
@@ -268,6 +285,11 @@ final class QmpSocketServer implements AutoCloseable {
                     setOutputFull(false);
                 }
             });
+        }
+
+        @Override
+        public void close() {
+            channel.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
         }
 
         @Override

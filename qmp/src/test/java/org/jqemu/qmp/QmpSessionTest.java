@@ -51,6 +51,9 @@ class QmpSessionTest {
             public void setReading(boolean on) {}
 
             @Override
+            public void close() {}
+
+            @Override
             public String describe() {
                 return "test";
             }
