@@ -54,13 +54,17 @@ class QmpTest {
     }
 
     private void start(String... extra) throws IOException {
+        start(kernel, extra);
+    }
+
+    private void start(Path guest, String... extra) throws IOException {
         serial = dir.resolve("serial.txt");
         stderr = dir.resolve("stderr.txt");
         String java = ProcessHandle.current().info().command().orElse("java");
         List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
                 System.getProperty("java.class.path"), "org.jqemu.system.Main",
                 "-machine", "pc", "-m", "32", "-display", "none", "-serial", "file:" + serial,
-                "-kernel", kernel.toString()));
+                "-kernel", guest.toString()));
         cmd.addAll(List.of(extra));
         jqemu = new ProcessBuilder(cmd).directory(dir.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
@@ -319,6 +323,55 @@ class QmpTest {
             long before = counter(c);
             Thread.sleep(100);
             assertNotEquals(before, counter(c), "the guest stopped running");
+            c.ok("quit");
+        }
+        assertEquals(0, exitStatus(), stderr());
+    }
+
+    /** -no-shutdown: a guest power-off (here a triple fault under -no-reboot) stops the VM instead. */
+    @Test
+    void noShutdownKeepsTheVmForInspection() throws Exception {
+        Path triple = dir.resolve("triplefault.bin");
+        Process p = new ProcessBuilder("nasm", "-f", "bin", "-I", PROGRAMS.resolve("x86") + "/", "-o",
+                triple.toString(), PROGRAMS.resolve("x86/triplefault.asm").toString()).start();
+        assertEquals(0, p.waitFor());
+        Path sock = dir.resolve("qmp.sock");
+        start(triple, "-S", "-no-reboot", "-no-shutdown", "-qmp", "unix:" + sock + ",server=on,wait=off");
+        try (QmpClient c = QmpClient.connect(UnixDomainSocketAddress.of(sock))) {
+            c.ok("qmp_capabilities");
+            c.ok("cont");
+            c.event("RESUME");
+            JsonNode shutdown = c.event("SHUTDOWN");
+            assertEquals("{\"guest\":true,\"reason\":\"guest-reset\"}", shutdown.get("data").toString());
+            c.event("STOP");
+            assertEquals("shutdown", c.ok("query-status").get("status").asText());
+            assertEquals("Resetting the Virtual Machine is required",
+                    c.execute("cont").get("error").get("desc").asText());
+            c.ok("system_reset");
+            c.event("RESET");
+            assertEquals("prelaunch", c.ok("query-status").get("status").asText());
+            c.ok("quit");
+        }
+        assertEquals(0, exitStatus(), stderr());
+    }
+
+    /** wait=on (a server's default): jqemu starts the VM only once the first client is there. */
+    @Test
+    void waitOnHoldsStartupForTheFirstClient() throws Exception {
+        Path sock = dir.resolve("qmp.sock");
+        start("-qmp", "unix:" + sock + ",server=on");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!stderr().contains("waiting for connection")) {
+            assertTrue(System.nanoTime() < deadline, "no waiting message: " + stderr());
+            Thread.sleep(50);
+        }
+        assertEquals("jqemu: info: jqemu waiting for connection on: disconnected:unix:" + sock + ",server=on\n",
+                stderr());
+        Thread.sleep(300);
+        assertFalse(Files.exists(serial) && Files.size(serial) > 0, "the guest started before a client came");
+        try (QmpClient c = QmpClient.connect(UnixDomainSocketAddress.of(sock))) {
+            c.ok("qmp_capabilities");
+            awaitSerialLines(1);
             c.ok("quit");
         }
         assertEquals(0, exitStatus(), stderr());
