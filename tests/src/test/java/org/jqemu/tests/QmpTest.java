@@ -328,6 +328,49 @@ class QmpTest {
         assertEquals(0, exitStatus(), stderr());
     }
 
+    /**
+     * A client that sends commands and never reads the replies is throttled (we stop reading it)
+     * instead of filling jqemu's memory, and another client is still answered promptly.
+     */
+    @Test
+    void clientThatNeverReadsDoesNotStallOthers() throws Exception {
+        Path sock = dir.resolve("qmp.sock");
+        start("-qmp", "unix:" + sock + ",server=on,wait=off");
+        try (QmpClient good = QmpClient.connect(UnixDomainSocketAddress.of(sock));
+                java.nio.channels.SocketChannel deaf = java.nio.channels.SocketChannel.open(
+                        UnixDomainSocketAddress.of(sock))) {
+            good.ok("qmp_capabilities");
+            byte[] flood = "{\"execute\": \"qmp_capabilities\"}{\"execute\": \"query-qmp-schema\"}".repeat(20_000)
+                    .getBytes(StandardCharsets.US_ASCII);
+            Thread writer = Thread.ofPlatform().daemon(true).start(() -> {
+                try {
+                    ByteBuffer b = ByteBuffer.wrap(flood);
+                    while (b.hasRemaining()) {
+                        deaf.write(b); // blocks once jqemu stops reading us
+                    }
+                } catch (IOException e) {
+                    // closed at the end of the test
+                }
+            });
+            Thread.sleep(1000);
+            for (int i = 0; i < 20; i++) {
+                long t0 = System.nanoTime();
+                good.ok("stop");
+                good.ok("cont");
+                assertEquals("running", good.ok("query-status").get("status").asText());
+                assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5), "a reply took over 5 s");
+            }
+            good.event("STOP");
+            good.event("RESUME");
+            assertTrue(writer.isAlive(), "jqemu read the whole flood without the client reading replies");
+        }
+        try (QmpClient c = QmpClient.connect(UnixDomainSocketAddress.of(sock))) {
+            c.ok("qmp_capabilities");
+            c.ok("quit");
+        }
+        assertEquals(0, exitStatus(), stderr());
+    }
+
     /** -no-shutdown: a guest power-off (here a triple fault under -no-reboot) stops the VM instead. */
     @Test
     void noShutdownKeepsTheVmForInspection() throws Exception {
