@@ -77,12 +77,14 @@ final class Json {
     /** One message as the bytes sent on the wire, CRLF included. */
     static byte[] encode(JsonNode message, boolean pretty) {
         try {
-            String s = MAPPER.writer(pretty ? PRETTY : new QemuLayout()).writeValueAsString(message);
+            String s = MAPPER.writer(pretty ? PRETTY : COMPACT).writeValueAsString(message);
             return (s + "\r\n").getBytes(StandardCharsets.US_ASCII);
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot serialise a JSON tree", e);
         }
     }
+
+    private static final PrettyPrinter COMPACT = new QemuLayout();
 
     private static final DefaultPrettyPrinter PRETTY = new DefaultPrettyPrinter()
             .withObjectIndenter(new DefaultIndenter("    ", "\n"))

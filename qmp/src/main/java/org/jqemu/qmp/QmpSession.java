@@ -3,6 +3,7 @@ package org.jqemu.qmp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,7 +50,7 @@ final class QmpSession implements JsonStreamSplitter.Sink {
     private volatile boolean open;
     private int inFlight;
     private boolean inputEnded;
-    private long droppedEvents;
+    private final AtomicLong droppedEvents = new AtomicLong();
 
     QmpSession(QmpMonitor monitor, Transport transport, boolean pretty) {
         this.monitor = monitor;
@@ -233,7 +234,7 @@ final class QmpSession implements JsonStreamSplitter.Sink {
             return;
         }
         if (transport.backlog() > MAX_EVENT_BACKLOG) {
-            if (droppedEvents++ == 0) {
+            if (droppedEvents.getAndIncrement() == 0) {
                 LOG.warn("QMP client {} does not read its output; dropping events for it", transport.describe());
             }
             return;

@@ -371,6 +371,45 @@ class QmpTest {
         assertEquals(0, exitStatus(), stderr());
     }
 
+    /** QMP on stdio (-chardev stdio + -mon), as libvirt-less scripts pipe it. */
+    @Test
+    void monitorOnStdio() throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), "org.jqemu.system.Main", "-machine", "pc", "-m", "32",
+                "-display", "none", "-serial", "none", "-kernel", kernel.toString(),
+                "-chardev", "stdio,id=mon0", "-mon", "chardev=mon0,mode=control")
+                .redirectError(dir.resolve("stderr.txt").toFile()).start();
+        jqemu = p;
+        stderr = dir.resolve("stderr.txt");
+        var in = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(), StandardCharsets.US_ASCII));
+        assertTrue(in.readLine().startsWith("{\"QMP\": "));
+        p.getOutputStream().write("{\"execute\": \"qmp_capabilities\"}\n{\"execute\": \"query-status\"}\n"
+                .getBytes(StandardCharsets.US_ASCII));
+        p.getOutputStream().flush();
+        assertEquals("{\"return\": {}}", in.readLine());
+        assertEquals("{\"return\": {\"status\": \"running\", \"singlestep\": false, \"running\": true}}", in.readLine());
+        p.getOutputStream().write("{\"execute\": \"quit\"}".getBytes(StandardCharsets.US_ASCII));
+        p.getOutputStream().flush();
+        assertEquals("{\"return\": {}}", in.readLine());
+        assertTrue(in.readLine().contains("\"reason\": \"host-qmp-quit\""));
+        assertEquals(0, exitStatus(), stderr());
+    }
+
+    /** SIGTERM ends the VM with a SHUTDOWN event that says so. */
+    @Test
+    void signalShutdownIsAnnounced() throws Exception {
+        Path sock = dir.resolve("qmp.sock");
+        start("-qmp", "unix:" + sock + ",server=on,wait=off");
+        try (QmpClient c = QmpClient.connect(UnixDomainSocketAddress.of(sock))) {
+            c.ok("qmp_capabilities");
+            jqemu.destroy(); // SIGTERM
+            JsonNode shutdown = c.event("SHUTDOWN");
+            assertEquals("{\"guest\":false,\"reason\":\"host-signal\"}", shutdown.get("data").toString());
+        }
+        assertEquals(0, exitStatus(), stderr());
+    }
+
     /** -no-shutdown: a guest power-off (here a triple fault under -no-reboot) stops the VM instead. */
     @Test
     void noShutdownKeepsTheVmForInspection() throws Exception {
