@@ -6,6 +6,9 @@ need=()
 command -v nasm >/dev/null 2>&1 || need+=(nasm)
 command -v ld >/dev/null 2>&1 || need+=(binutils)
 command -v socat >/dev/null 2>&1 || need+=(socat)
+# The kvm layout test compiles a C program against <linux/kvm.h>.
+command -v gcc >/dev/null 2>&1 || need+=(gcc)
+[ -f /usr/include/linux/kvm.h ] || need+=(linux-libc-dev)
 if [ ${#need[@]} -gt 0 ]; then
     echo "install-test-deps: installing ${need[*]}" >&2
     if [ "$(id -u)" -ne 0 ]; then

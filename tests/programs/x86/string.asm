@@ -239,10 +239,12 @@ a16_tests:
     a16 rep movsb
     call report16
     PRINT "a16 rep stosb wrap di=fffe,cx=4 over 0: "
-    mov ax, [0]                 ; save bytes at linear 0,1 (IVT)
-    mov bx, [0xfffe]
+    mov eax, [0]                ; save the dwords at linear 0 (IVT) and 0xfffc
+    mov ebx, [0xfffc]
     push eax
     push ebx
+    mov dword [0], 0x55667788   ; known contents around the wrap: what firmware left there
+    mov dword [0xfffc], 0x11223344  ; differs between QEMU (SeaBIOS) and jqemu (no BIOS)
     mov edi, 0x5555fffe
     mov ecx, 4
     mov al, 0x99
@@ -256,8 +258,9 @@ a16_tests:
     call report16
     pop ebx
     pop eax
-    mov [0], ax
-    mov [0xfffe], bx
+    mov [0], eax
+    mov [0xfffc], ebx
+    xor eax, eax                ; leave no firmware bytes in EAX for the next line
     PRINT "a16 repne scasb: "
     mov edi, 0x77770000 + LOW
     mov ecx, 0x00030100

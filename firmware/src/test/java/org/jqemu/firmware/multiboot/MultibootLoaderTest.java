@@ -48,8 +48,7 @@ class MultibootLoaderTest {
 
     @AfterEach
     void tearDown() {
-        machine.close();
-        machine.arena().close();
+        machine.close(); // also releases the guest RAM
     }
 
     private MultibootLoader.Entry load(byte[] image, String path, String cmdline, List<String> mods)

@@ -28,7 +28,7 @@ public final class Listings {
 
     public static void version(PrintStream out) {
         out.println("jqemu emulator version " + VERSION);
-        out.println("Copyright (c) 2025 the jqemu developers; modelled on QEMU (Fabrice Bellard and the QEMU Project developers)");
+        out.println("Copyright (c) 2026 the jqemu developers; modelled on QEMU (Fabrice Bellard and the QEMU Project developers)");
     }
 
     public static void machines(PrintStream out, List<MachineType> types) {

@@ -351,13 +351,15 @@ public final class Machine implements AutoCloseable {
             exit(0);
         }
         mainLoop.stop();
-        for (VcpuThread t : vcpuThreads) {
-            try {
+        boolean joined = true;
+        try {
+            for (VcpuThread t : vcpuThreads) {
                 t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
             }
+            mainLoop.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            joined = false;
         }
         for (Chardev c : chardevs.values()) {
             try {
@@ -367,6 +369,11 @@ public final class Machine implements AutoCloseable {
             }
         }
         chardevs.clear();
+        // Guest RAM goes only once no thread of this machine can touch it any more.
+        if (joined && !mainLoop.onLoopThread() && vcpuThreads.stream().noneMatch(VcpuThread::isCurrent)
+                && arena.scope().isAlive()) {
+            arena.close();
+        }
     }
 
     // ---- vCPU parking (used by VcpuThread) ------------------------------------------------

@@ -35,6 +35,14 @@ public final class MainLoop implements Runnable {
         timers.wake();
     }
 
+    /** Waits for the loop thread to end after {@link #stop()}; no-op on the loop thread itself. */
+    void join() throws InterruptedException {
+        Thread t = thread;
+        if (t != null && t != Thread.currentThread()) {
+            t.join();
+        }
+    }
+
     boolean onLoopThread() {
         return Thread.currentThread() == thread;
     }

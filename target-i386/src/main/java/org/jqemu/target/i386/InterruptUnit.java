@@ -84,7 +84,6 @@ public final class InterruptUnit {
     }
 
     private void deliverEvent(int vector, int kind, int errorCode, long returnRip) {
-        long insnRip = cpu.rip;
         for (;;) {
             try {
                 if (log.interrupts) {
@@ -111,7 +110,9 @@ public final class InterruptUnit {
                     errorCode = f.errorCode;
                 }
                 kind = EXCEPTION;
-                returnRip = insnRip;
+                // The faulting instruction; after a task switch's commit point that is the new
+                // task's first instruction (cpu.rip already holds it), as SDM 7.3 step 12 says.
+                returnRip = cpu.rip;
             }
         }
     }

@@ -786,8 +786,21 @@ public final class Segmentation {
             cpu.cr3 = newCr3;
             mmu.flushAll();
         }
-        // From here on faults belong to the new task.
+        // From here on faults belong to the new task: they return to its first instruction.
         cpu.rip = new32 ? newEip & 0xffffffffL : newEip & 0xffff;
+        if (source == SWITCH_INT) {
+            loadNewTask(newFlags, r, s, newLdt); // InterruptUnit delivers what this raises
+            return;
+        }
+        try {
+            loadNewTask(newFlags, r, s, newLdt);
+        } catch (X86Fault f) {
+            // The interpreter would rewind to the JMP/CALL/IRET of the old task; deliver here.
+            intr.deliver(f.vector, false, f.errorCode, cpu.rip);
+        }
+    }
+
+    private void loadNewTask(int newFlags, int[] r, int[] s, int newLdt) {
         cpu.setEflags(newFlags);
         for (int i = 0; i < 8; i++) {
             cpu.regs[i] = r[i] & 0xffffffffL;

@@ -282,4 +282,22 @@ class IntrDeliveryTest {
         assertEquals(DATA3 & 0xfffc, rig.r32(0x6000 - 4), "#TS(SS selector), INT n: no EXT");
         assertEquals(0x100, rig.r32(TSS_A + 0x20), "returns to the INT instruction");
     }
+
+    @Test
+    void faultAfterTaskSwitchCommitReturnsIntoTheNewTask() {
+        rig.protectedMode();
+        rig.idt(0x50, gate(TSS_B_SEL, 0, 0x85, 0));
+        rig.idt(10, gate(CODE0, 0x5555, 0x8e, 0));
+        rig.w32(TSS_B + 0x20, 0x7777);
+        rig.w32(TSS_B + 0x24, 0x2);
+        rig.w32(TSS_B + 0x38, 0x6000);
+        rig.w16(TSS_B + 0x4c, CODE0);
+        rig.w16(TSS_B + 0x50, DATA3); // SS with RPL 3 under CPL 0: #TS in the new task
+        cpu.rip = 0x1000;
+        intr.deliverExternal(0x50);
+        assertEquals(TSS_B_SEL, cpu.trSel);
+        assertEquals(0x5555, cpu.rip);
+        assertEquals(DATA3 & 0xfffc, rig.r32(0x6000 - 16), "#TS(SS selector)");
+        assertEquals(0x7777, rig.r32(0x6000 - 12), "returns to the new task's first instruction");
+    }
 }

@@ -218,10 +218,16 @@ class SegProtectionTest {
     @Test
     void taskSwitchToBadCodeSegmentRaisesTsInNewTask() {
         rig.protectedMode();
+        rig.idt(10, gate(CODE0, 0x5555, 0x8e, 0));
+        rig.w32(TSS_B + 0x20, 0x7777);
+        rig.w32(TSS_B + 0x38, 0x6000);
         rig.w16(TSS_B + 0x4c, DATA0); // CS = a data segment
         rig.w16(TSS_B + 0x50, DATA0);
-        expectFault(10, DATA0, () -> seg.farJump(TSS_B_SEL, 0, 0));
+        seg.farJump(TSS_B_SEL, 0, 0); // the #TS is delivered at once, in the new task
         assertEquals(TSS_B_SEL, cpu.trSel, "the fault belongs to the new task");
+        assertEquals(0x5555, cpu.rip);
+        assertEquals(DATA0, rig.r32(0x6000 - 16), "#TS(CS selector)");
+        assertEquals(0x7777, rig.r32(0x6000 - 12), "returns to the new task's first instruction");
     }
 
     @Test
