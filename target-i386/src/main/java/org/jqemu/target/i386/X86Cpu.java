@@ -30,6 +30,7 @@ public final class X86Cpu implements TcgCpu {
     public static final int ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5;
     /** CPUID leaf 1 EAX, also left in EDX by reset: family 6, model 3, stepping 3. */
     public static final int SIGNATURE = 0x633;
+    public static final long EFER_SCE = 1L, EFER_LME = 1L << 8, EFER_LMA = 1L << 10, EFER_NXE = 1L << 11;
 
     final Machine machine;
     final int index;
@@ -62,6 +63,10 @@ public final class X86Cpu implements TcgCpu {
     public long cr2;
     public long cr3;
     public long cr4;
+    /** CR8: the task-priority register (stored; no local APIC is wired to the CPU yet). */
+    public long cr8;
+    /** IA32_EFER (MSR 0xC0000080): SCE, LME, LMA (set by the CPU when paging turns on), NXE. */
+    public long efer;
     public final long[] dr = new long[8];
     public int cpl;
     public boolean halted;
@@ -135,6 +140,8 @@ public final class X86Cpu implements TcgCpu {
         cr2 = 0;
         cr3 = 0;
         cr4 = 0;
+        cr8 = 0;
+        efer = 0;
         java.util.Arrays.fill(dr, 0);
         dr[6] = 0xffff0ff0L;
         dr[7] = 0x400;
@@ -202,6 +209,16 @@ public final class X86Cpu implements TcgCpu {
         halted = false;
         setA20(true);
         mmu.flushAll();
+    }
+
+    /** IA-32e mode is active (EFER.LMA): 64-bit or compatibility mode. */
+    public boolean longMode() {
+        return (efer & EFER_LMA) != 0;
+    }
+
+    /** 64-bit mode: IA-32e mode with CS.L set. */
+    public boolean code64() {
+        return (efer & EFER_LMA) != 0 && (segAttr[CS] & SysBits.ATTR_L) != 0;
     }
 
     /** The architectural EFLAGS value. */
