@@ -11,7 +11,12 @@ import org.jqemu.system.machine.Machine;
  * CRn/DRn, LMSW/SMSW/CLTS, INVLPG, CPUID, RDTSC, RDMSR/WRMSR, and port I/O with its permission
  * check.
  *
- * <p>The CPU model ("qemu32-like"): vendor GenuineIntel, family 6 model 3 stepping 3 (X86Cpu.SIGNATURE, also EDX after reset), brand
+ * <p>With a 64-bit -cpu model ({@code qemu64}, {@code max}; {@link X86Cpu#model64}) CPUID
+ * additionally advertises what the long-mode work implements: PAE, PGE, SEP, PAT, CX16 in leaf 1;
+ * LM, NX, SYSCALL, RDTSCP and LAHF/SAHF in 64-bit mode in leaf 0x80000001; 40 physical and 48
+ * linear address bits in leaf 0x80000008. No FPU/FXSR/SSE bits until those units exist.
+ *
+ * <p>The default CPU model ("qemu32-like"): vendor GenuineIntel, family 6 model 3 stepping 3 (X86Cpu.SIGNATURE, also EDX after reset), brand
  * "jqemu Virtual CPU", and CPUID.1:EDX advertising exactly what jqemu implements: DE, PSE, TSC,
  * MSR, CX8 and CMOV. There is no x87 unit, so no FPU bit; no PAE, PGE, APIC, SEP, MMX or SSE.
  * The TSC counts at 1 GHz: one tick per nanosecond of the machine's virtual clock.
@@ -21,6 +26,13 @@ public final class SystemInsns {
     public static final int FEAT_DE = 1 << 2, FEAT_PSE = 1 << 3, FEAT_TSC = 1 << 4, FEAT_MSR = 1 << 5;
     public static final int FEAT_CX8 = 1 << 8, FEAT_CMOV = 1 << 15;
     public static final int FEATURES_EDX = FEAT_DE | FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_CX8 | FEAT_CMOV;
+    public static final int FEAT_PAE = 1 << 6, FEAT_SEP = 1 << 11, FEAT_PGE = 1 << 13, FEAT_PAT = 1 << 16;
+    /** CPUID.1:ECX CMPXCHG16B. */
+    public static final int FEAT_CX16 = 1 << 13;
+    public static final int FEATURES64_EDX = FEATURES_EDX | FEAT_PAE | FEAT_SEP | FEAT_PGE | FEAT_PAT;
+    /** CPUID.80000001:EDX SYSCALL, NX, RDTSCP, LM; ECX LAHF/SAHF in 64-bit mode. */
+    public static final int EXT_SYSCALL = 1 << 11, EXT_NX = 1 << 20, EXT_RDTSCP = 1 << 27, EXT_LM = 1 << 29;
+    public static final int EXT_LAHF_LM = 1;
     /** Family 6, model 3, stepping 3. */
     public static final int SIGNATURE = X86Cpu.SIGNATURE;
     public static final long TSC_HZ = 1_000_000_000L;
@@ -278,9 +290,16 @@ public final class SystemInsns {
             d = word(VENDOR, 4);
             c = word(VENDOR, 8);
         } else if (leaf == 0x80000000) {
-            a = 0x80000004;
+            a = cpu.model64 ? 0x80000008 : 0x80000004;
         } else if (leaf == 0x80000001) {
-            a = 0;
+            if (cpu.model64) {
+                c = EXT_LAHF_LM;
+                d = EXT_SYSCALL | EXT_NX | EXT_RDTSCP | EXT_LM;
+            }
+        } else if (leaf >= 0x80000005 && leaf <= 0x80000008 && cpu.model64) {
+            if (leaf == 0x80000008) {
+                a = X86Mmu.PHYS_BITS | (48 << 8);
+            }
         } else if (leaf >= 0x80000002 && leaf <= 0x80000004) {
             int base = (leaf - 0x80000002) * 16;
             a = word(BRAND, base);
@@ -291,7 +310,8 @@ public final class SystemInsns {
             // Leaf 1, and (as on Intel) any leaf above the maximum.
             a = SIGNATURE;
             b = cpu.index() << 24;
-            d = FEATURES_EDX;
+            d = cpu.model64 ? FEATURES64_EDX : FEATURES_EDX;
+            c = cpu.model64 ? FEAT_CX16 : 0;
         }
         cpu.regs[0] = a & 0xffffffffL;
         cpu.regs[3] = b & 0xffffffffL;

@@ -10,12 +10,12 @@ import org.jqemu.target.i386.exec.Executor;
 import org.jqemu.target.i386.exec.Flags;
 
 /**
- * An x86 CPU (8086 through Pentium integer instruction set, 16/32-bit): architectural state plus
- * the tcg execution loop.
+ * An x86 CPU (8086 through Pentium integer instruction set, 16/32-bit, and x86-64 long mode):
+ * architectural state plus the tcg execution loop.
  *
  * <p>State layout (shared contract between the interpreter and the system-level code):
- * general registers in {@link #regs} indexed by the x86 encoding (0=EAX ... 7=EDI; low 32 bits
- * used), {@link #rip}, segment registers indexed ES=0 CS=1 SS=2 DS=3 FS=4 GS=5 with their hidden
+ * general registers in {@link #regs} indexed by the x86 encoding (0=RAX ... 7=RDI, 8..15 =
+ * R8..R15; outside 64-bit mode only the low 32 bits are used), {@link #rip}, segment registers indexed ES=0 CS=1 SS=2 DS=3 FS=4 GS=5 with their hidden
  * descriptor caches ({@code segAttr} = descriptor dword 2 bits 8..23: type, S, DPL, P, AVL, L,
  * D/B, G; {@code segLimit} byte granular), system registers, and the non-arithmetic EFLAGS bits in
  * {@link #eflags}. Arithmetic flags are lazy ({@link Flags}); use {@link #getEflags()} /
@@ -34,6 +34,12 @@ public final class X86Cpu implements TcgCpu {
 
     final Machine machine;
     final int index;
+    /**
+     * The -cpu model is a 64-bit one ({@code qemu64}, {@code max}): CPUID advertises long mode,
+     * NX, SYSCALL and the other features listed in {@link SystemInsns}. The default stays the
+     * 32-bit {@code qemu32}-like model the 32-bit guest suite was recorded with.
+     */
+    public final boolean model64;
 
     public final long[] regs = new long[16];
     public long rip;
@@ -89,6 +95,7 @@ public final class X86Cpu implements TcgCpu {
     public X86Cpu(Machine machine, int index) {
         this.machine = machine;
         this.index = index;
+        this.model64 = isModel64(machine.config().cpuModel);
         intr = new InterruptUnit(this);
         mmu = new X86Mmu(this, intr);
         seg = new Segmentation(this, mmu, intr);
@@ -97,6 +104,15 @@ public final class X86Cpu implements TcgCpu {
         mmu.setCodeTracking(codePages::contains, this::invalidateCode);
         executor = new Executor(this, flags, codePages);
         reset();
+    }
+
+    /** The 64-bit -cpu models; the name is the part before the first comma. */
+    public static boolean isModel64(String cpuModel) {
+        if (cpuModel == null) {
+            return false;
+        }
+        String name = cpuModel.split(",", 2)[0];
+        return name.equals("qemu64") || name.equals("max");
     }
 
     public Machine machine() {
