@@ -213,7 +213,13 @@ public final class Segmentation {
         int cpl = cpu.cpl;
         if ((sel & ~3) == 0) {
             if (seg == SS) {
-                throw intr.fault(vector, 0);
+                // 64-bit mode allows a null SS below ring 3 when RPL = CPL (SDM "MOV", "POP").
+                if (!cpu.code64() || cpl == 3 || rpl != cpl) {
+                    throw intr.fault(vector, 0);
+                }
+                loadNull(seg, sel);
+                cpu.segAttr[SS] = ATTR_P | ATTR_S | ATTR_W | (cpl << ATTR_DPL_SHIFT) | ATTR_DB;
+                return;
             }
             loadNull(seg, sel);
             return;

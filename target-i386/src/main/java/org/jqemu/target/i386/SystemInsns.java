@@ -39,7 +39,9 @@ public final class SystemInsns {
     private static final String VENDOR = "GenuineIntel";
     private static final String BRAND = "jqemu Virtual CPU";
 
-    public static final int MSR_TSC = 0x10, MSR_APIC_BASE = 0x1b;
+    public static final int MSR_TSC = 0x10, MSR_APIC_BASE = 0x1b, MSR_UCODE_REV = 0x8b, MSR_MISC_ENABLE = 0x1a0;
+    /** IA32_MISC_ENABLE as QEMU reports it: fast string operations enabled. */
+    private static final long MISC_ENABLE_DEFAULT = 1;
     public static final int MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176;
     /** The APIC base a BSP reports: 0xfee00000, enabled, BSP. */
     private static final long APIC_BASE_VALUE = 0xfee00000L | (1 << 11);
@@ -71,6 +73,7 @@ public final class SystemInsns {
     public long kernelGsBase;
     public long pat = PAT_RESET;
     public int tscAux;
+    public long miscEnable = MISC_ENABLE_DEFAULT;
 
     public SystemInsns(X86Cpu cpu, X86Mmu mmu, InterruptUnit intr, Segmentation seg) {
         this.cpu = cpu;
@@ -90,6 +93,7 @@ public final class SystemInsns {
         kernelGsBase = 0;
         pat = PAT_RESET;
         tscAux = 0;
+        miscEnable = MISC_ENABLE_DEFAULT;
     }
 
     private void requireCpl0() {
@@ -359,6 +363,8 @@ public final class SystemInsns {
             case MSR_SYSENTER_ESP -> sysenterEsp;
             case MSR_SYSENTER_EIP -> sysenterEip;
             case MSR_PAT -> pat;
+            case MSR_UCODE_REV -> 0L; // Linux reads it unguarded on Intel family 6
+            case MSR_MISC_ENABLE -> miscEnable;
             case MSR_EFER -> cpu.efer;
             case MSR_STAR -> star;
             case MSR_LSTAR -> lstar;
@@ -390,6 +396,8 @@ public final class SystemInsns {
             case MSR_SYSENTER_ESP -> sysenterEsp = canonical(v);
             case MSR_SYSENTER_EIP -> sysenterEip = canonical(v);
             case MSR_PAT -> pat = v;
+            case MSR_UCODE_REV -> { } // writing 0 before reading the revision: nothing to do
+            case MSR_MISC_ENABLE -> miscEnable = v;
             case MSR_EFER -> setEfer(v);
             case MSR_STAR -> star = v;
             case MSR_LSTAR -> lstar = canonical(v);

@@ -112,6 +112,19 @@ final class Ops0F {
                 x.rmwStore(i, la, s, sum);
             }
             case 0xc7 -> cmpxchg8b(x, i);
+            case 0xae -> {
+                // LFENCE MFENCE SFENCE (register forms of /5 /6 /7): one CPU executes in order.
+                if (i.mod != 3 || i.reg < 5) {
+                    throw x.ud();
+                }
+            }
+            case 0xc3 -> { // MOVNTI m32/m64, r: the non-temporal hint means nothing here
+                if (i.mod == 3) {
+                    throw x.ud();
+                }
+                int s = i.o64 ? 8 : 4;
+                x.strm(i, s, x.rreg(i.reg, s));
+            }
             case 0xc8, 0xc9, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf -> {
                 int r = i.opreg;
                 if (i.o64) {
