@@ -74,10 +74,17 @@ public final class X86Mmu {
     private final boolean[] codeGlobal = new boolean[2 * SIZE];
     /** The four PDPTEs of legacy PAE paging, loaded when CR3 is written (SDM 4.4.1). */
     private final long[] pdpte = new long[4];
-    /** A 2/4 MiB page went into the TLB: INVLPG must then drop everything (we hold 4 KiB pieces). */
+    /**
+     * Entries that are 4 KiB pieces of a 2/4 MiB page: INVLPG anywhere in that page must drop
+     * them all (SDM 4.10.4.1), so it also drops every large piece in the same 4 MiB region.
+     */
+    private final boolean[] readLarge = new boolean[2 * SIZE];
+    private final boolean[] writeLarge = new boolean[2 * SIZE];
+    private final boolean[] codeLarge = new boolean[2 * SIZE];
     private boolean largePageCached;
-    /** Set by the page walk: the translation just made is global. */
+    /** Set by the page walk: the translation just made is global / part of a large page. */
     private boolean walkGlobal;
+    private boolean walkLarge;
     private volatile int mapGeneration;
     /** Bumped on every flush, so cached block chains that crossed pages can be revalidated. */
     public int tlbGeneration;
@@ -130,6 +137,9 @@ public final class X86Mmu {
         Arrays.fill(readGlobal, false);
         Arrays.fill(writeGlobal, false);
         Arrays.fill(codeGlobal, false);
+        Arrays.fill(readLarge, false);
+        Arrays.fill(writeLarge, false);
+        Arrays.fill(codeLarge, false);
         largePageCached = false;
         tlbGeneration++;
     }
@@ -154,12 +164,25 @@ public final class X86Mmu {
 
     /** INVLPG: forgets the translation of the page holding {@code linear}, global or not. */
     public void flushPage(long linear) {
-        if (largePageCached) {
-            flushAll();
-            return;
-        }
         long page = linear >>> 12;
         tlbGeneration++;
+        if (largePageCached) {
+            long region = page >>> 10;
+            for (int i = 0; i < 2 * SIZE; i++) {
+                if (readLarge[i] && readTag[i] >>> 10 == region) {
+                    readTag[i] = -1;
+                    readLarge[i] = false;
+                }
+                if (writeLarge[i] && writeTag[i] >>> 10 == region) {
+                    writeTag[i] = -1;
+                    writeLarge[i] = false;
+                }
+                if (codeLarge[i] && codeTag[i] >>> 10 == region) {
+                    codeTag[i] = -1;
+                    codeLarge[i] = false;
+                }
+            }
+        }
         for (int mode = 0; mode < 2; mode++) {
             int i = (mode << BITS) | ((int) page & MASK);
             if (readTag[i] == page) {
@@ -478,18 +501,22 @@ public final class X86Mmu {
         long page = a >>> 12;
         int i = (mode << BITS) | ((int) page & MASK);
         walkGlobal = false;
+        walkLarge = false;
         long physPage = translate(a, access, mode) & ~0xfffL;
         boolean global = walkGlobal;
+        boolean large = walkLarge;
         if (access == FETCH) {
             codeTag[i] = page;
             codePhys[i] = physPage;
             codeGlobal[i] = global;
+            codeLarge[i] = large;
             return;
         }
         if (access == READ) {
             readTag[i] = page;
             readPhys[i] = physPage;
             readGlobal[i] = global;
+            readLarge[i] = large;
             readSeg[i] = null;
             FlatRange r = ramRange(physPage);
             if (r != null) {
@@ -501,6 +528,7 @@ public final class X86Mmu {
         writeTag[i] = page;
         writePhys[i] = physPage;
         writeGlobal[i] = global;
+        writeLarge[i] = large;
         refillRamEntry(i, physPage);
     }
 
@@ -656,6 +684,7 @@ public final class X86Mmu {
                 writePhys(pdeAddr, 4, updated & 0xffffffffL);
             }
             largePageCached = true;
+            walkLarge = true;
             walkGlobal = global(pde);
             return ((pde & 0xffc00000L) | (lin & 0x3fffff)) & a20;
         }
@@ -731,6 +760,7 @@ public final class X86Mmu {
             checkAccess(lin, perm, nxe && nx < 0, access, user);
             setAccessedDirty(pdeAddr, pde, access == WRITE);
             largePageCached = true;
+            walkLarge = true;
             walkGlobal = global(pde);
             return ((pde & ADDR & ~0x1fffffL) | (lin & 0x1fffff)) & a20;
         }

@@ -206,4 +206,27 @@ class MmuLongModeTest {
         assertEquals(0, r64(PT + 8) & A);
         assertEquals(-1, mmu.debugTranslate(LIN + 0x3000));
     }
+
+    @Test
+    void invlpgInsideATwoMegabytePageDropsAllOfItsPieces() {
+        rig.w64(PML4, PDPT | P | RW);
+        rig.w64(PDPT, PD | P | RW);
+        rig.w64(PD + 8, 0x200000 | P | RW | PS);   // linear 2M..4M
+        rig.w64(PD + 16, 0x400000 | P | RW | PS);  // linear 4M..6M, another page
+        longMode(0);
+        rig.w32(0x200010, 1);
+        rig.w32(0x3ff010, 2);
+        rig.w32(0x401010, 3);
+        assertEquals(1, mmu.read32(0x200010));
+        assertEquals(2, mmu.read32(0x3ff010));
+        assertEquals(3, mmu.read32(0x401010));
+        rig.w64(PD + 8, 0x600000 | P | RW | PS);
+        rig.w64(PD + 16, 0x600000 | P | RW | PS);
+        rig.w32(0x600010, 4);
+        rig.w32(0x7ff010, 5);
+        sys.invlpg(0x2ab000);
+        assertEquals(4, mmu.read32(0x200010));
+        assertEquals(5, mmu.read32(0x3ff010), "another 4K piece of the same 2M page");
+        assertEquals(3, mmu.read32(0x401010), "a different large page stays cached");
+    }
 }
