@@ -477,6 +477,41 @@ back_low:
     SHOW rax
     call p64_nl
 
+    ; ---- compatibility mode: 32-bit code under IA-32e, an exception from it, and back
+    mov qword [rel exc_rsp_ok], 0
+    jmp far [rel compat_ptr]
+bits 32
+compat_code:
+    mov eax, 0x7fffffff
+    add eax, 1
+    pushfd
+    pop ebx
+    and ebx, 0x8d5
+    mov [compat_res], eax
+    mov [compat_res + 4], ebx
+    mov ecx, esp
+    push eax
+    sub ecx, esp
+    pop eax
+    mov [compat_res + 8], ecx
+    ud2                                     ; IST1 handler in 64-bit code, IRETQ back here
+    mov ax, cs
+    mov [compat_res + 12], ax
+    jmp K_CODE:compat_back
+bits 64
+compat_back:
+    SAY "compat"
+    mov eax, [rel compat_res]
+    SHOW rax
+    mov eax, [rel compat_res + 4]
+    SHOW rax
+    mov eax, [rel compat_res + 8]
+    SHOW rax
+    movzx eax, word [rel compat_res + 12]
+    SHOW rax
+    SHOW [rel exc_rsp_ok]
+    call p64_nl
+
     ; ---- SYSCALL / SYSRET and a ring-3 round trip
     mov ecx, 0xC0000081             ; STAR
     mov edx, (U_CODE32 << 16) | K_CODE
@@ -630,6 +665,9 @@ align 16
 cx16:       dq 0x11, 0x22
 saved_rsp:  dq 0
 flags_tmp:  dq 0
+compat_ptr: dq compat_code                 ; m16:64 (nasm encodes REX.W FF /5)
+            dw SEL_CODE32
+compat_res: dd 0, 0, 0, 0
 resume:     dq 0
 exc_rsp_ok: dq 0
 exc_ss_frame: dq 0

@@ -8,10 +8,13 @@ import org.jqemu.target.i386.decode.Insn;
 
 /**
  * Executes decoded x86 instructions: the general-purpose integer instruction set of the 8086
- * through the Pentium, in real, 16/32-bit protected and virtual-8086 mode (Intel SDM vol. 2).
+ * through the Pentium, in real, 16/32-bit protected and virtual-8086 mode, and x86-64's 64-bit
+ * and compatibility modes (Intel SDM vol. 2).
  *
- * <p>Operand values travel as ints masked to the operand size (1, 2 or 4 bytes); the general
- * registers live in {@code cpu.regs} (low 32 bits). Memory operands go segment → linear here
+ * <p>Operand values travel as longs zero-extended from the operand size (1, 2, 4 or 8 bytes);
+ * the general registers live in {@code cpu.regs}. A 32-bit register write zero-extends into the
+ * 64-bit register, 8- and 16-bit writes keep the rest. In 64-bit mode only FS and GS have a
+ * base and addresses must be canonical. Memory operands go segment → linear here
  * (limit checks) and linear → physical in {@link X86Mmu}. An instruction that faults leaves the
  * architectural state as it was before it: results are committed only after the last access
  * that can fault, and the executor rewinds EIP.
@@ -119,6 +122,11 @@ public final class Interpreter {
     /** Operand size in bytes: 2, 4 or (REX.W) 8. */
     static int osz(Insn i) {
         return i.o64 ? 8 : i.o32 ? 4 : 2;
+    }
+
+    /** Port I/O width of IN/OUT/INS/OUTS: REX.W does not make it 8 (SDM "IN"). */
+    static int ioSize(Insn i) {
+        return i.o32 ? 4 : 2;
     }
 
     /** Stack operand size of PUSH/POP/CALL/RET...: 64-bit mode defaults to 8 (66 gives 2). */
@@ -936,11 +944,11 @@ public final class Interpreter {
                 }
             }
             case 0xe4, 0xe5 -> {
-                int s = op == 0xe4 ? 1 : osz(i);
+                int s = op == 0xe4 ? 1 : ioSize(i);
                 wreg(EAX, s, in(i.imm & 0xff, s) & 0xffffffffL);
             }
             case 0xe6, 0xe7 -> {
-                int s = op == 0xe6 ? 1 : osz(i);
+                int s = op == 0xe6 ? 1 : ioSize(i);
                 out(i.imm & 0xff, s, (int) rreg(EAX, s));
             }
             case 0xe8 -> {
@@ -954,11 +962,11 @@ public final class Interpreter {
                 c.seg.farJump(i.imm2, i.o32 ? i.imm & 0xffffffffL : i.imm & 0xffff, next);
             }
             case 0xec, 0xed -> {
-                int s = op == 0xec ? 1 : osz(i);
+                int s = op == 0xec ? 1 : ioSize(i);
                 wreg(EAX, s, in(r16(EDX), s) & 0xffffffffL);
             }
             case 0xee, 0xef -> {
-                int s = op == 0xee ? 1 : osz(i);
+                int s = op == 0xee ? 1 : ioSize(i);
                 out(r16(EDX), s, (int) rreg(EAX, s));
             }
             case 0xf1 -> {

@@ -18,7 +18,7 @@ final class StringOps {
     }
 
     static void exec(Interpreter x, Insn i, int op) {
-        int s = (op & 1) == 0 ? 1 : Interpreter.osz(i);
+        int s = (op & 1) == 0 ? 1 : op <= 0x6f ? Interpreter.ioSize(i) : Interpreter.osz(i);
         long[] regs = x.regs;
         long amask = i.a64 ? -1L : i.a32 ? 0xffffffffL : 0xffff;
         int delta = (x.c.eflags & Interpreter.DF) != 0 ? -s : s;
