@@ -172,6 +172,7 @@ public final class PcMachine implements MachineType {
         // PIIX3 ISA bridge (00:01.0), which routes PIRQ A-D to ISA IRQs and owns reset port 0xCF9.
         PciBus pci = new PciBus(machine, "pci.0");
         machine.putComponent(PciBus.class, pci);
+        pci.setMsiSink(apicBus::msi);
         I440fxHost host = new I440fxHost(machine, pci, ram);
         host.addPciSideRom(0xc0000, pcRom, 0, pcRom.size());
         isa.mapPorts("pci-conf", 0xcf8, 8, host.configPorts());
