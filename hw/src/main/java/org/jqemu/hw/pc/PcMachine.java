@@ -234,7 +234,7 @@ public final class PcMachine implements MachineType {
         isa.mapPorts("fwcfg.dma", 0x514, 8, fwCfg.dmaPorts());
         machine.putComponent(FwCfg.class, fwCfg);
         machine.addDevice(fwCfg);
-        fillFwCfg(fwCfg, config, ramSize);
+        fillFwCfg(fwCfg, config, ramSize, split);
 
         // Firmware: a BIOS ROM (-bios, or SeaBIOS by default), and/or a kernel entered directly.
         if (config.bios != null) {
@@ -252,7 +252,7 @@ public final class PcMachine implements MachineType {
     }
 
     /** The standard items QEMU's pc board puts in fw_cfg (hw/i386/fw_cfg.c, hw/nvram/fw_cfg.c). */
-    static void fillFwCfg(FwCfg fw, MachineConfig config, long ramSize) {
+    static void fillFwCfg(FwCfg fw, MachineConfig config, long ramSize, RamSplit split) {
         int cpus = Math.max(1, config.smp);
         fw.addInt64(FwCfg.RAM_SIZE, ramSize);
         fw.addInt16(FwCfg.NB_CPUS, cpus);
@@ -267,6 +267,15 @@ public final class PcMachine implements MachineType {
         fw.addInt32(FwCfg.KERNEL_SIZE, 0);
         fw.addInt32(FwCfg.INITRD_SIZE, 0);
         fw.addInt32(FwCfg.CMDLINE_SIZE, 0);
+        // The RAM ranges as QEMU's etc/e820 lists them (packed little-endian u64 address,
+        // u64 length, u32 type 1); the BIOS adds its own reservations.
+        java.nio.ByteBuffer e820 = java.nio.ByteBuffer.allocate(split.above4g() > 0 ? 40 : 20)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        e820.putLong(0).putLong(split.below4g()).putInt(1);
+        if (split.above4g() > 0) {
+            e820.putLong(FOUR_GIB).putLong(split.above4g()).putInt(1);
+        }
+        fw.addFile("etc/e820", e820.array());
     }
 
     /**
