@@ -58,6 +58,8 @@ public final class PcMachine implements MachineType {
     /** The I/O APIC's ID, as QEMU's MADT states it (ACPI_BUILD_IOAPIC_ID). */
     static final int IOAPIC_ID = 0;
     static final long HPET_BASE = 0xfed0_0000L;
+    /** QEMU's GPE0 block on pc (FADT GPE0_BLK, 4 bytes). */
+    static final int GPE0_BASE = 0xafe0;
     /** Where SeaBIOS puts the PIIX4 PM I/O block on QEMU's pc (the FADT's PM1a_EVT_BLK). */
     static final int PM_IO_BASE = 0x600;
 
@@ -189,6 +191,7 @@ public final class PcMachine implements MachineType {
         int pmPreset = config.kernel != null && config.bios == null ? PM_IO_BASE : 0;
         Piix4Pm pm = new Piix4Pm(machine, pci, 0x0b, irqs[9], false, pmPreset);
         isa.mapPorts("apm", 0xb2, 2, pm.apmPorts());
+        isa.mapPorts("acpi-gpe0", GPE0_BASE, 4, pm.gpeBlockPorts());
         machine.putComponent(Piix4Pm.class, pm);
         machine.addDevice(pm);
 
