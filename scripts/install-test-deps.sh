@@ -6,6 +6,7 @@ need=()
 command -v nasm >/dev/null 2>&1 || need+=(nasm)
 command -v ld >/dev/null 2>&1 || need+=(binutils)
 command -v socat >/dev/null 2>&1 || need+=(socat)
+command -v iasl >/dev/null 2>&1 || need+=(acpica-tools)  # iasl/acpiexec check the ACPI tables
 if [ ${#need[@]} -gt 0 ]; then
     echo "install-test-deps: installing ${need[*]}" >&2
     if [ "$(id -u)" -ne 0 ]; then

@@ -214,7 +214,7 @@ public final class AcpiTables {
         b.putInt(76, flags);
         gas(b, 80, GAS_IO, 8, 1, c.resetPort());   // RESET_REG
         b.put(92, (byte) c.resetValue());          // RESET_VALUE
-        b.putLong(96, facs);                       // X_FIRMWARE_CTRL
+        // X_FIRMWARE_CTRL stays 0: the spec allows only one of the two FACS pointers to be set.
         b.putLong(104, dsdt);                      // X_DSDT
         gas(b, 112, GAS_IO, 32, 0, pm);            // X_PM1a_EVT_BLK
         gas(b, 136, GAS_IO, 16, 0, pm + 4);        // X_PM1a_CNT_BLK

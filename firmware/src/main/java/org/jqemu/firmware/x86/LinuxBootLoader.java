@@ -37,8 +37,11 @@ public final class LinuxBootLoader {
     public static final long GDT = BOOT_PARAMS + 0x1000;
     public static final long CMDLINE = 0x20000;
     public static final long KERNEL_ADDR = 0x100000;
-    /** What QEMU keeps free below the top of low RAM for firmware tables (pc's acpi_data_size). */
-    public static final long ACPI_DATA_SIZE = 0x28000;
+    /**
+     * What QEMU keeps free below the top of low RAM for firmware tables (pc's acpi_data_size; Debian's
+     * QEMU 7.2 places a pc guest's initrd to end just below the last 128 KiB, which E820Map reserves).
+     */
+    public static final long ACPI_DATA_SIZE = E820Map.HIGH_TABLES_SIZE;
     public static final int BOOT_CS = 0x10;
     public static final int BOOT_DS = 0x18;
     /** QEMU's boot loader ID and version (boot.rst: type_of_loader, ID 0xB). */

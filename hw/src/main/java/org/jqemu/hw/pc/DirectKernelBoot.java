@@ -74,6 +74,7 @@ final class DirectKernelBoot {
         AcpiTables.Image acpi = AcpiTables.build(acpiConfig(machine, ramBelow4g, ramAbove4g),
                 ramBelow4g - E820Map.HIGH_TABLES_SIZE, RSDP_ADDR);
         // Loading now reports a kernel or initrd that does not fit as a configuration error.
+        acpi.install(machine.memory());
         LinuxBootLoader.load(machine.memory(), image, kernelPath, cmdline, initrd, ramBelow4g, ramAbove4g,
                 acpi.rsdpAddr());
         machine.addResetHandler(() -> {
