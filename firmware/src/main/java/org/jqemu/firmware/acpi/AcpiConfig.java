@@ -21,10 +21,12 @@ package org.jqemu.firmware.acpi;
  * @param resetPort the I/O port of the FADT's reset register
  * @param resetValue what to write there to reset the machine
  * @param rtcCenturyIndex the CMOS index of the century byte, or 0
+ * @param pirqIrqs the ISA IRQ each PCI interrupt line PIRQA-D is routed to (the firmware programs
+ *     the router so), or null when PCI interrupts are not described
  */
 public record AcpiConfig(int cpus, long ramBelow4g, long ramAbove4g, long localApicBase, long ioApicBase,
                          int ioApicId, long hpetBase, int hpetBlockId, int pmIoBase, boolean pmTimer32, int sciIrq,
-                         int smiCmdPort, int resetPort, int resetValue, int rtcCenturyIndex) {
+                         int smiCmdPort, int resetPort, int resetValue, int rtcCenturyIndex, int[] pirqIrqs) {
     public AcpiConfig {
         if (cpus < 1 || cpus > 255) {
             throw new IllegalArgumentException("cpus " + cpus);
@@ -32,5 +34,9 @@ public record AcpiConfig(int cpus, long ramBelow4g, long ramAbove4g, long localA
         if (pmIoBase <= 0 || pmIoBase > 0xffc0) {
             throw new IllegalArgumentException("PM I/O base 0x" + Integer.toHexString(pmIoBase));
         }
+        if (pirqIrqs != null && pirqIrqs.length != 4) {
+            throw new IllegalArgumentException("need the IRQs of PIRQA-D, got " + pirqIrqs.length);
+        }
+        pirqIrqs = pirqIrqs == null ? null : pirqIrqs.clone();
     }
 }

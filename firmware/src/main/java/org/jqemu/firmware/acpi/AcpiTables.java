@@ -20,8 +20,10 @@ import org.jqemu.system.memory.AddressSpace;
  * one local APIC per CPU, the I/O APIC, and QEMU's interrupt source overrides for the pc board
  * (ISA IRQ0 on GSI 2; IRQs 5, 9, 10 and 11, which PCI may share, level-triggered active-high).
  * The DSDT, written with {@link Aml}, holds the PCI root bridge with its bus, I/O and memory
- * windows, the keyboard controller, PS/2 mouse and RTC as ISA devices, and the {@code _S5}
- * sleep type the PM device turns into power-off.
+ * windows and its interrupt routing ({@code _PRT}: each slot's INTA-D to one of the PIIX's four
+ * PIRQ lines, slot + pin - 1 modulo 4, and each PIRQ an interrupt link device whose ISA IRQ the
+ * firmware has fixed, as SeaBIOS fixes them), the keyboard controller, PS/2 mouse and RTC as ISA
+ * devices, and the {@code _S5} sleep type the PM device turns into power-off.
  *
  * <p>The RSDT, XSDT and the tables they list go into one blob at a caller-chosen address (the
  * pc board uses the reserved top of low RAM, where SeaBIOS keeps its tables); the RSDP goes on
@@ -299,10 +301,49 @@ public final class AcpiTables {
                                 Aml.nameDecl("_UID", Aml.integer(0)),
                                 Aml.nameDecl("_BBN", Aml.integer(0)),
                                 Aml.nameDecl("_CRS", pciCrs),
-                                isa)),
+                                c.pirqIrqs() == null ? new byte[0] : Aml.nameDecl("_PRT", pciRoutingTable()),
+                                isa),
+                        c.pirqIrqs() == null ? new byte[0] : interruptLinks(c.pirqIrqs())),
                 // S5 (soft off): SLP_TYP 0 in PM1a_CNT and PM1b_CNT, which the PM device powers off on.
                 Aml.nameDecl("\\_S5", Aml.packageOf(Aml.integer(0), Aml.integer(0), Aml.integer(0), Aml.integer(0))));
         return table("DSDT", 2, body);
+    }
+
+    static final String[] LINKS = {"LNKA", "LNKB", "LNKC", "LNKD"};
+
+    /**
+     * _PRT (6.2.13): for PCI slots 1-31 and pins INTA-D, the interrupt link of the PIRQ line the
+     * PIIX wires that pin to.
+     */
+    static byte[] pciRoutingTable() {
+        byte[][] entries = new byte[31 * 4][];
+        for (int slot = 1; slot < 32; slot++) {
+            for (int pin = 0; pin < 4; pin++) {
+                int pirq = (slot - 1 + pin) & 3;
+                entries[(slot - 1) * 4 + pin] = Aml.packageOf(Aml.integer((long) slot << 16 | 0xffff),
+                        Aml.integer(pin), Aml.name(LINKS[pirq]), Aml.integer(0));
+            }
+        }
+        return Aml.packageOf(entries);
+    }
+
+    /**
+     * PCI interrupt link devices (PNP0C0F, 6.2.13 and "PCI Interrupt Link Devices"): each offers and
+     * reports the one ISA IRQ its PIRQ is routed to, level-triggered, active high and shared, as
+     * the PIIX drives it; _SRS accepts that choice without changing anything.
+     */
+    static byte[] interruptLinks(int[] irqs) {
+        byte[][] devices = new byte[4][];
+        for (int i = 0; i < 4; i++) {
+            byte[] crs = Aml.resourceTemplate(Aml.sharedLevelHighInterrupt(irqs[i]));
+            devices[i] = Aml.device(LINKS[i],
+                    Aml.nameDecl("_HID", Aml.eisaId("PNP0C0F")),
+                    Aml.nameDecl("_UID", Aml.integer(i)),
+                    Aml.nameDecl("_PRS", crs),
+                    Aml.nameDecl("_CRS", crs),
+                    Aml.method("_SRS", 1));
+        }
+        return Aml.seq(devices);
     }
 
     private static byte[] ascii(String s, int len) {

@@ -187,6 +187,16 @@ public final class Aml {
         return new byte[] {0x22, (byte) mask, (byte) (mask >> 8)};
     }
 
+    /**
+     * Interrupt(ResourceConsumer, Level, ActiveHigh, Shared) { irq }: extended interrupt
+     * descriptor, large item 0x09 (6.4.3.6). How a PCI interrupt link reports its ISA IRQ.
+     */
+    public static byte[] sharedLevelHighInterrupt(int irq) {
+        int flags = 1 | 1 << 3; // consumer, level, active high, shared
+        return new byte[] {(byte) 0x89, 6, 0, (byte) flags, 1, (byte) irq, (byte) (irq >> 8), (byte) (irq >> 16),
+                (byte) (irq >> 24)};
+    }
+
     /** Resource types of address space descriptors. */
     public static final int RESOURCE_MEMORY = 0, RESOURCE_IO = 1, RESOURCE_BUS = 2;
     /** General flags for a bridge window: producer, positive decode, min and max fixed. */

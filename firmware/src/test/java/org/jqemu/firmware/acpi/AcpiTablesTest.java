@@ -29,7 +29,7 @@ class AcpiTablesTest {
     /** The pc board as jqemu builds it for -kernel, with two CPUs. */
     static AcpiConfig pc(int cpus) {
         return new AcpiConfig(cpus, RAM, 0, 0xfee00000L, 0xfec00000L, 0, 0xfed00000L, 0x8086a201, 0x600, false, 9,
-                0xb2, 0xcf9, 0x06, 0x32);
+                0xb2, 0xcf9, 0x06, 0x32, new int[] {10, 10, 11, 11});
     }
 
     @TempDir
@@ -167,7 +167,7 @@ class AcpiTablesTest {
     void withoutHpetThereIsNoHpetTable() {
         AcpiConfig c = pc(1);
         AcpiConfig noHpet = new AcpiConfig(1, RAM, 0, c.localApicBase(), c.ioApicBase(), 0, 0, 0, 0x600, true, 9, 0,
-                0xcf9, 6, 0);
+                0xcf9, 6, 0, null);
         AcpiTables.Image img = AcpiTables.build(noHpet, TABLES, RSDP);
         assertTrue(!img.byName().containsKey("HPET"));
         byte[] fadt = img.byName().get("FACP");
@@ -212,11 +212,13 @@ class AcpiTablesTest {
             String want = expect.get(name).replaceAll("[ \\t]+", " ");
             assertTrue(text.contains(want), name + ": expected \"" + want + "\" in:\n" + text);
         }
-        String dsdt = Files.readString(tmp.resolve("dsdt.dsl"));
+        String dsdt = Files.readString(tmp.resolve("dsdt.dsl")).replaceAll("\\s+", " ");
         for (String s : List.of("Name (\\_S5, Package (0x04)", "Device (PCI0)", "Name (_BBN, Zero)",
                 "WordBusNumber (ResourceProducer, MinFixed, MaxFixed, PosDecode,",
-                "0x0CF8,             // Range Minimum", "EisaId (\"PNP0303\")", "EisaId (\"PNP0F13\")",
-                "EisaId (\"PNP0B00\")", "0xFEBFFFFF")) {
+                "0x0CF8, // Range Minimum", "EisaId (\"PNP0303\")", "EisaId (\"PNP0F13\")",
+                "EisaId (\"PNP0B00\")", "0xFEBFFFFF", "Name (_PRT, Package (0x7C)",
+                "Package (0x04) { 0x0002FFFF, 0x03, LNKA, Zero }", "Device (LNKD)",
+                "Interrupt (ResourceConsumer, Level, ActiveHigh, Shared, ,, ) { 0x0000000B, }")) {
             assertTrue(dsdt.contains(s), "DSDT lacks " + s + ":\n" + dsdt);
         }
         // The disassembly compiles back: the AML is well formed.
@@ -233,7 +235,8 @@ class AcpiTablesTest {
         Assumptions.assumeTrue(iaslAvailable(),
                 "acpica-tools not installed: run scripts/install-test-deps.sh (Debian package acpica-tools)");
         AcpiTables.Image img = AcpiTables.build(pc(1), TABLES, RSDP);
-        List<String> cmd = new ArrayList<>(List.of("acpiexec", "-b", "evaluate \\_S5; evaluate \\_SB.PCI0._CRS"));
+        List<String> cmd = new ArrayList<>(List.of("acpiexec", "-b",
+                "evaluate \\_S5; evaluate \\_SB.PCI0._CRS; evaluate \\_SB.LNKC._CRS"));
         for (String name : List.of("DSDT", "FACP", "APIC", "HPET")) {
             Path bin = tmp.resolve(name.toLowerCase() + ".dat");
             Files.write(bin, img.byName().get(name));
@@ -245,6 +248,7 @@ class AcpiTablesTest {
         String s5 = out.substring(out.indexOf("Evaluating \\_S5"));
         assertTrue(s5.contains("[Package] Contains 4 Elements:"), out);
         assertTrue(out.contains("Evaluation of \\_SB.PCI0._CRS returned object"), out);
+        assertTrue(out.contains("0000: 89 06 00 09 01 0B 00 00 00 79 00"), "LNKC: IRQ 11, level, high, shared\n" + out);
         assertTrue(out.contains("No outstanding allocations"), out);
     }
 

@@ -13,6 +13,8 @@ import org.jqemu.firmware.x86.E820Map;
 import org.jqemu.firmware.x86.LinuxBootLoader;
 import org.jqemu.hw.acpi.Piix4Pm;
 import org.jqemu.hw.intc.ApicBus;
+import org.jqemu.hw.pci.PciBus;
+import org.jqemu.hw.pci.Piix3;
 import org.jqemu.hw.rtc.Mc146818Rtc;
 import org.jqemu.hw.timer.Hpet;
 import org.jqemu.system.machine.Machine;
@@ -81,6 +83,7 @@ final class DirectKernelBoot {
             LinuxBootLoader.Entry entry;
             try {
                 acpi.install(machine.memory());
+                routePciInterrupts(machine);
                 entry = LinuxBootLoader.load(machine.memory(), image, kernelPath, cmdline, initrd, ramBelow4g,
                         ramAbove4g, acpi.rsdpAddr());
             } catch (ConfigException e) {
@@ -111,6 +114,26 @@ final class DirectKernelBoot {
         cpu.regs[7] = 0;            // EDI
     }
 
+    /** The ISA IRQs of PIRQA-D, as SeaBIOS routes them on QEMU's pc. */
+    static final int[] PIRQ_IRQS = {10, 10, 11, 11};
+    /** The PIIX3's PCI function (00:01.0). */
+    static final int PIIX3_DEVFN = 0x08;
+
+    /**
+     * What a BIOS does before booting that the ACPI tables rely on: route PIRQA-D to
+     * {@link #PIRQ_IRQS} in the PIIX3 (PIRQRC registers 0x60-0x63).
+     */
+    static void routePciInterrupts(Machine machine) {
+        PciBus pci = machine.component(PciBus.class);
+        if (pci != null) {
+            int v = 0;
+            for (int i = 0; i < 4; i++) {
+                v |= PIRQ_IRQS[i] << (8 * i);
+            }
+            pci.configWrite(PIIX3_DEVFN, Piix3.PIRQRC, 4, v);
+        }
+    }
+
     /** What the ACPI tables must say about this board: its constants and the PM device's base. */
     static AcpiConfig acpiConfig(Machine machine, long ramBelow4g, long ramAbove4g) {
         Piix4Pm pm = machine.component(Piix4Pm.class);
@@ -119,7 +142,7 @@ final class DirectKernelBoot {
         int hpetId = 0x8086 << 16 | 1 << 15 | 1 << 13 | (Hpet.TIMERS - 1) << 8 | 0x01;
         return new AcpiConfig(Math.max(1, machine.config().smp), ramBelow4g, ramAbove4g, ApicBus.DEFAULT_BASE,
                 PcMachine.IOAPIC_BASE, PcMachine.IOAPIC_ID, PcMachine.HPET_BASE, hpetId, pmBase, false, 9,
-                0xb2, 0xcf9, 0x06, Mc146818Rtc.REG_CENTURY);
+                0xb2, 0xcf9, 0x06, Mc146818Rtc.REG_CENTURY, PIRQ_IRQS.clone());
     }
 
     static byte[] readInitrd(String path) throws ConfigException {

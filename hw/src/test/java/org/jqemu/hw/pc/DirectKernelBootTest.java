@@ -67,6 +67,10 @@ class DirectKernelBootTest {
             assertEquals(0x50434146, mem.read32(fadt), "FACP signature");
             assertEquals(PcMachine.PM_IO_BASE, mem.read32(fadt + 56));
             assertEquals(PcMachine.PM_IO_BASE + 8, mem.read32(fadt + 76));
+            // The PCI interrupt links the DSDT describes are what the PIIX3 routes after the firmware step.
+            var pci = m.component(org.jqemu.hw.pci.PciBus.class);
+            DirectKernelBoot.routePciInterrupts(m);
+            assertEquals(0x0b0b0a0a, pci.configRead(0x08, 0x60, 4), "PIRQA-D -> IRQ 10, 10, 11, 11");
         }
     }
 
