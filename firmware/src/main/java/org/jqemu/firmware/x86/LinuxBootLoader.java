@@ -28,7 +28,10 @@ import org.jqemu.system.options.ConfigException;
  *
  * <p>Entry state ({@link Entry}): 32-bit protected mode, paging off, interrupts off, CS = 0x10
  * and DS/ES/SS = 0x18 (__BOOT_CS/__BOOT_DS) flat 4 GiB segments described by the GDT, ESI =
- * boot_params, EBP = EDI = EBX = 0, EIP = the protected-mode kernel.
+ * boot_params, EBP = EDI = EBX = 0, EIP = the protected-mode kernel. KEEP_SEGMENTS stays clear
+ * (boot.rst calls it obsolete): the segments are the protocol's own, so the kernel may reload them.
+ * The kernel is always entered this way, 64-bit kernels included: their startup_32 switches to
+ * long mode itself.
  */
 public final class LinuxBootLoader {
     /** Oldest protocol we accept: 2.12 brings xloadflags and covers every kernel since 3.8. */
