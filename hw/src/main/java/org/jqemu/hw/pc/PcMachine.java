@@ -172,6 +172,7 @@ public final class PcMachine implements MachineType {
         // PIIX3 ISA bridge (00:01.0), which routes PIRQ A-D to ISA IRQs and owns reset port 0xCF9.
         PciBus pci = new PciBus(machine, "pci.0");
         machine.putComponent(PciBus.class, pci);
+        pci.setMsiSink(apicBus::msi);
         I440fxHost host = new I440fxHost(machine, pci, ram);
         host.addPciSideRom(0xc0000, pcRom, 0, pcRom.size());
         isa.mapPorts("pci-conf", 0xcf8, 8, host.configPorts());
@@ -233,7 +234,7 @@ public final class PcMachine implements MachineType {
         isa.mapPorts("fwcfg.dma", 0x514, 8, fwCfg.dmaPorts());
         machine.putComponent(FwCfg.class, fwCfg);
         machine.addDevice(fwCfg);
-        fillFwCfg(fwCfg, config, ramSize);
+        fillFwCfg(fwCfg, config, ramSize, split);
 
         // Firmware: a BIOS ROM (-bios, or SeaBIOS by default), and/or a kernel entered directly.
         if (config.bios != null) {
@@ -251,7 +252,7 @@ public final class PcMachine implements MachineType {
     }
 
     /** The standard items QEMU's pc board puts in fw_cfg (hw/i386/fw_cfg.c, hw/nvram/fw_cfg.c). */
-    static void fillFwCfg(FwCfg fw, MachineConfig config, long ramSize) {
+    static void fillFwCfg(FwCfg fw, MachineConfig config, long ramSize, RamSplit split) {
         int cpus = Math.max(1, config.smp);
         fw.addInt64(FwCfg.RAM_SIZE, ramSize);
         fw.addInt16(FwCfg.NB_CPUS, cpus);
@@ -266,6 +267,15 @@ public final class PcMachine implements MachineType {
         fw.addInt32(FwCfg.KERNEL_SIZE, 0);
         fw.addInt32(FwCfg.INITRD_SIZE, 0);
         fw.addInt32(FwCfg.CMDLINE_SIZE, 0);
+        // The RAM ranges as QEMU's etc/e820 lists them (packed little-endian u64 address,
+        // u64 length, u32 type 1); the BIOS adds its own reservations.
+        java.nio.ByteBuffer e820 = java.nio.ByteBuffer.allocate(split.above4g() > 0 ? 40 : 20)
+                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        e820.putLong(0).putLong(split.below4g()).putInt(1);
+        if (split.above4g() > 0) {
+            e820.putLong(FOUR_GIB).putLong(split.above4g()).putInt(1);
+        }
+        fw.addFile("etc/e820", e820.array());
     }
 
     /**

@@ -59,6 +59,13 @@ public abstract class PciDevice implements Device {
     private int nextCapability = HEADER_SIZE;
     private int lastCapability = -1;
     private boolean intxLevel;
+    private final java.util.List<ConfigListener> configListeners = new java.util.ArrayList<>();
+
+    /** Told about every guest configuration write, after it took effect (capabilities use it). */
+    @FunctionalInterface
+    public interface ConfigListener {
+        void written(int offset, int size);
+    }
 
     PciBus bus;
     int devfn = -1;
@@ -126,6 +133,10 @@ public abstract class PciDevice implements Device {
         int off = BAR0 + 4 * index;
         setRaw(off, 4, bar.typeBits());
         setWmask(off, 4, bar.addressMask());
+        if (space == PciBar.Space.MEMORY64) {
+            setRaw(off + 4, 4, 0);
+            setWmask(off + 4, 4, bar.highAddressMask());
+        }
         return bar;
     }
 
@@ -227,6 +238,13 @@ public abstract class PciDevice implements Device {
         if (offset <= COMMAND + 1 && offset + size > COMMAND + 1) {
             updateIntx(); // INTx disable may have changed
         }
+        for (ConfigListener l : configListeners) {
+            l.written(offset, size);
+        }
+    }
+
+    public final void addConfigListener(ConfigListener l) {
+        configListeners.add(l);
     }
 
     /**
@@ -248,7 +266,12 @@ public abstract class PciDevice implements Device {
             return addr;
         }
         long addr = reg & 0xffff_fff0L;
-        if ((cmd & COMMAND_MEMORY) == 0 || addr == 0 || addr + bar.size() > 1L << 32) {
+        long limit = 1L << 32;
+        if (bar.space() == PciBar.Space.MEMORY64) {
+            addr |= (raw(BAR0 + 4 * index + 4, 4) & 0xffff_ffffL) << 32;
+            limit = Machine.MEMORY_SPACE_SIZE;
+        }
+        if ((cmd & COMMAND_MEMORY) == 0 || addr == 0 || addr + bar.size() > limit) {
             return -1;
         }
         return addr;

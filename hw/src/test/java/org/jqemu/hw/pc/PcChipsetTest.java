@@ -76,6 +76,13 @@ class PcChipsetTest {
             assertEquals("QEMU", sig.toString());
             m.io().write(0x510, 2, FwCfg.RAM_SIZE);
             assertEquals(0x40, (m.io().read(0x511, 1) | m.io().read(0x511, 1) << 8 | m.io().read(0x511, 1) << 16) >> 16);
+            // etc/e820 lists the RAM below 4 GiB as one range.
+            java.nio.ByteBuffer e820 = java.nio.ByteBuffer.wrap(m.component(FwCfg.class).file("etc/e820"))
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            assertEquals(20, e820.capacity());
+            assertEquals(0, e820.getLong(0));
+            assertEquals(4L << 20, e820.getLong(8));
+            assertEquals(1, e820.getInt(16));
             // I/O APIC version register through IOREGSEL/IOWIN.
             m.memory().write32(0xfec0_0000L, 1);
             assertEquals(0x0017_0020, m.memory().read32(0xfec0_0010L));
