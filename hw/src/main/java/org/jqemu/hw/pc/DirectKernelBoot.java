@@ -16,7 +16,6 @@ import org.jqemu.hw.intc.ApicBus;
 import org.jqemu.hw.pci.PciBus;
 import org.jqemu.hw.pci.Piix3;
 import org.jqemu.hw.rtc.Mc146818Rtc;
-import org.jqemu.hw.timer.Hpet;
 import org.jqemu.system.machine.Machine;
 import org.jqemu.system.options.ConfigException;
 import org.jqemu.target.i386.X86Cpu;
@@ -138,8 +137,8 @@ final class DirectKernelBoot {
     static AcpiConfig acpiConfig(Machine machine, long ramBelow4g, long ramAbove4g) {
         Piix4Pm pm = machine.component(Piix4Pm.class);
         int pmBase = pm != null && pm.ioBase() > 0 ? (int) pm.ioBase() : PcMachine.PM_IO_BASE;
-        // The HPET's event timer block ID: the low half of its capabilities register.
-        int hpetId = 0x8086 << 16 | 1 << 15 | 1 << 13 | (Hpet.TIMERS - 1) << 8 | 0x01;
+        // The HPET's event timer block ID is the low half of its capabilities register: ask the device.
+        int hpetId = machine.memory().read32(PcMachine.HPET_BASE);
         return new AcpiConfig(Math.max(1, machine.config().smp), ramBelow4g, ramAbove4g, ApicBus.DEFAULT_BASE,
                 PcMachine.IOAPIC_BASE, PcMachine.IOAPIC_ID, PcMachine.HPET_BASE, hpetId, pmBase, false, 9,
                 0xb2, 0xcf9, 0x06, Mc146818Rtc.REG_CENTURY, PIRQ_IRQS.clone());

@@ -67,6 +67,10 @@ class DirectKernelBootTest {
             assertEquals(0x50434146, mem.read32(fadt), "FACP signature");
             assertEquals(PcMachine.PM_IO_BASE, mem.read32(fadt + 56));
             assertEquals(PcMachine.PM_IO_BASE + 8, mem.read32(fadt + 76));
+            // The HPET table names the HPET by its capabilities register (vendor 8086, 3 timers, legacy capable).
+            long hpet = mem.read32(rsdt + 44) & 0xffffffffL;
+            assertEquals(0x54455048, mem.read32(hpet), "HPET signature");
+            assertEquals(0x8086a201, mem.read32(hpet + 36));
             // The PCI interrupt links the DSDT describes are what the PIIX3 routes after the firmware step.
             var pci = m.component(org.jqemu.hw.pci.PciBus.class);
             DirectKernelBoot.routePciInterrupts(m);
