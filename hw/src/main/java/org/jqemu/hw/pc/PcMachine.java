@@ -1,5 +1,7 @@
 package org.jqemu.hw.pc;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -181,8 +183,9 @@ public final class PcMachine implements MachineType {
         host.setResetControl(piix3.resetControlPort());
         machine.addDevice(piix3);
         // PIIX4 power management (00:01.3): ACPI PM1 events/control, PM timer, SCI on IRQ 9, APM
-        // port 0xB2. A BIOS places its I/O block (SeaBIOS: 0xB000); without one (-kernel) the
-        // board puts it at 0x600. ACPI tables must describe Piix4Pm.ioBase(), not a constant.
+        // port 0xB2. A BIOS places its I/O block (SeaBIOS: 0x600 when fw_cfg has QEMU-style ACPI
+        // tables, "etc/table-loader", else 0xB000); without a BIOS (-kernel) the board puts it at
+        // 0x600. The FADT must describe Piix4Pm.ioBase().
         int pmPreset = config.kernel != null && config.bios == null ? PM_IO_BASE : 0;
         Piix4Pm pm = new Piix4Pm(machine, pci, 0x0b, irqs[9], false, pmPreset);
         isa.mapPorts("apm", 0xb2, 2, pm.apmPorts());
@@ -269,8 +272,8 @@ public final class PcMachine implements MachineType {
         fw.addInt32(FwCfg.CMDLINE_SIZE, 0);
         // The RAM ranges as QEMU's etc/e820 lists them (packed little-endian u64 address,
         // u64 length, u32 type 1); the BIOS adds its own reservations.
-        java.nio.ByteBuffer e820 = java.nio.ByteBuffer.allocate(split.above4g() > 0 ? 40 : 20)
-                .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer e820 = ByteBuffer.allocate(split.above4g() > 0 ? 40 : 20)
+                .order(ByteOrder.LITTLE_ENDIAN);
         e820.putLong(0).putLong(split.below4g()).putInt(1);
         if (split.above4g() > 0) {
             e820.putLong(FOUR_GIB).putLong(split.above4g()).putInt(1);

@@ -48,6 +48,9 @@ public abstract class PciDevice implements Device {
     public static final int STATUS_INTERRUPT = 0x8;
     public static final int STATUS_CAP_LIST = 0x10;
     public static final int HEADER_TYPE_MULTI_FUNCTION = 0x80;
+    /** QEMU's default subsystem IDs (Red Hat / Qumranet, "QEMU"), by which SeaBIOS recognises QEMU. */
+    public static final int SUBSYSTEM_VENDOR_QEMU = 0x1af4;
+    public static final int SUBSYSTEM_ID_QEMU = 0x1100;
 
     protected final Machine machine;
     private final String id;
@@ -80,6 +83,7 @@ public abstract class PciDevice implements Device {
         setWmask(CACHE_LINE_SIZE, 1, 0xff);
         setWmask(LATENCY_TIMER, 1, 0xff);
         setWmask(INTERRUPT_LINE, 1, 0xff);
+        setSubsystem(SUBSYSTEM_VENDOR_QEMU, SUBSYSTEM_ID_QEMU);
         for (int i = HEADER_SIZE; i < CONFIG_SIZE; i++) {
             wmask[i] = (byte) 0xff;
         }
