@@ -12,15 +12,15 @@ import org.jqemu.system.machine.Machine;
  * check.
  *
  * <p>The CPU model ("qemu32-like"): vendor GenuineIntel, family 6 model 3 stepping 3 (X86Cpu.SIGNATURE, also EDX after reset), brand
- * "jqemu Virtual CPU", and CPUID.1:EDX advertising exactly what jqemu implements: DE, PSE, TSC,
- * MSR, CX8 and CMOV. There is no x87 unit, so no FPU bit; no PAE, PGE, APIC, SEP, MMX or SSE.
+ * "jqemu Virtual CPU", and CPUID.1:EDX advertising exactly what jqemu implements: FPU (x87), DE,
+ * PSE, TSC, MSR, CX8 and CMOV; no PAE, PGE, APIC, SEP, MMX or SSE.
  * The TSC counts at 1 GHz: one tick per nanosecond of the machine's virtual clock.
  */
 public final class SystemInsns {
     /** CPUID.1:EDX feature bits. */
-    public static final int FEAT_DE = 1 << 2, FEAT_PSE = 1 << 3, FEAT_TSC = 1 << 4, FEAT_MSR = 1 << 5;
+    public static final int FEAT_FPU = 1, FEAT_DE = 1 << 2, FEAT_PSE = 1 << 3, FEAT_TSC = 1 << 4, FEAT_MSR = 1 << 5;
     public static final int FEAT_CX8 = 1 << 8, FEAT_CMOV = 1 << 15;
-    public static final int FEATURES_EDX = FEAT_DE | FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_CX8 | FEAT_CMOV;
+    public static final int FEATURES_EDX = FEAT_FPU | FEAT_DE | FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_CX8 | FEAT_CMOV;
     /** Family 6, model 3, stepping 3. */
     public static final int SIGNATURE = X86Cpu.SIGNATURE;
     public static final long TSC_HZ = 1_000_000_000L;
