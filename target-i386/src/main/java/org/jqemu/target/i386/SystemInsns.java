@@ -13,14 +13,16 @@ import org.jqemu.system.machine.Machine;
  *
  * <p>The CPU model ("qemu32-like"): vendor GenuineIntel, family 6 model 3 stepping 3 (X86Cpu.SIGNATURE, also EDX after reset), brand
  * "jqemu Virtual CPU", and CPUID.1:EDX advertising exactly what jqemu implements: FPU (x87), DE,
- * PSE, TSC, MSR, CX8 and CMOV; no PAE, PGE, APIC, SEP, MMX or SSE.
+ * PSE, TSC, MSR, CX8, CMOV and FXSR (FXSAVE/FXRSTOR, CR4.OSFXSR); no PAE, PGE, APIC, SEP, MMX or
+ * SSE (the SSE registers exist for FXSAVE, LDMXCSR/STMXCSR work, but the SSE instruction set is
+ * not advertised until it is complete).
  * The TSC counts at 1 GHz: one tick per nanosecond of the machine's virtual clock.
  */
 public final class SystemInsns {
     /** CPUID.1:EDX feature bits. */
     public static final int FEAT_FPU = 1, FEAT_DE = 1 << 2, FEAT_PSE = 1 << 3, FEAT_TSC = 1 << 4, FEAT_MSR = 1 << 5;
-    public static final int FEAT_CX8 = 1 << 8, FEAT_CMOV = 1 << 15;
-    public static final int FEATURES_EDX = FEAT_FPU | FEAT_DE | FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_CX8 | FEAT_CMOV;
+    public static final int FEAT_CX8 = 1 << 8, FEAT_CMOV = 1 << 15, FEAT_FXSR = 1 << 24;
+    public static final int FEATURES_EDX = FEAT_FPU | FEAT_DE | FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_CX8 | FEAT_CMOV | FEAT_FXSR;
     /** Family 6, model 3, stepping 3. */
     public static final int SIGNATURE = X86Cpu.SIGNATURE;
     public static final long TSC_HZ = 1_000_000_000L;
@@ -34,7 +36,7 @@ public final class SystemInsns {
 
     private static final long CR0_BITS = CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP | CR0_AM
             | CR0_NW | CR0_CD | CR0_PG;
-    private static final long CR4_BITS = CR4_TSD | CR4_DE | CR4_PSE;
+    private static final long CR4_BITS = CR4_TSD | CR4_DE | CR4_PSE | CR4_OSFXSR | CR4_OSXMMEXCPT;
 
     private final X86Cpu cpu;
     private final Machine machine;

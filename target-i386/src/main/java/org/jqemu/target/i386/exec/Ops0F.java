@@ -108,6 +108,7 @@ final class Ops0F {
                 x.rmwStore(i, la, s, sum);
             }
             case 0xc7 -> cmpxchg8b(x, i);
+            case 0xae -> Sse.group15(x, i);
             case 0xc8, 0xc9, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf -> {
                 int r = op & 7;
                 if (i.o32) {
