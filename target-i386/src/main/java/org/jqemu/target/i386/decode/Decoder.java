@@ -110,6 +110,23 @@ public final class Decoder {
             TWO[op] = JZ;
             TWO[op + 0x10] = M;
         }
+        // SSE/SSE2 (executed by exec.SseOps; #UD there for forms it does not implement)
+        for (int op = 0x10; op < 0x18; op++) {
+            TWO[op] = M;
+        }
+        for (int op = 0x28; op < 0x30; op++) {
+            TWO[op] = M;
+        }
+        for (int op = 0x50; op < 0x80; op++) {
+            TWO[op] = op >= 0x70 && op <= 0x73 ? M | IB : op == 0x77 ? BAD : M;
+        }
+        for (int op = 0xd1; op < 0xff; op++) {
+            TWO[op] = M;
+        }
+        TWO[0xc2] = M | IB;
+        TWO[0xc4] = M | IB;
+        TWO[0xc5] = M | IB;
+        TWO[0xc6] = M | IB;
         TWO[0xa4] = M | IB;
         TWO[0xac] = M | IB;
         TWO[0xba] = M | IB;

@@ -130,6 +130,8 @@ final class Ops0F {
                     }
                 } else if (op >= 0x90 && op <= 0x9f) {
                     x.strm(i, 1, F.cond(op & 0xf) ? 1 : 0);
+                } else if (SseOps.handles(op)) {
+                    SseOps.exec(x, i, op);
                 } else {
                     throw x.ud();
                 }

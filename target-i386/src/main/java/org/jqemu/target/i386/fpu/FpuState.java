@@ -31,6 +31,11 @@ public final class FpuState {
     public int mxcsr;
     /** XMM0..XMM15, two longs each (low quadword first). */
     public final long[] xmm = new long[32];
+    /** Scratch for one 128-bit source operand (SSE instructions); not architectural. */
+    public final long[] src = new long[2];
+    /** Scratch: a 128-bit result being assembled, and MXCSR flags of the executing instruction. */
+    public long res0, res1;
+    public int simdFlags;
 
     /**
      * Legacy FERR# output (IRQ 13 through the chipset) for unmasked exceptions when CR0.NE = 0.
