@@ -52,6 +52,18 @@ main:
     movd [OUT+28], xmm0
     PRINT "stores "
     call pout32
+    mov edi, OUT
+    mov ecx, 8
+    xor eax, eax
+    rep stosd
+    mov eax, 0x12345678
+    movnti [OUT+16], eax
+    movdqu xmm0, [pa]
+    movdqu xmm1, [pb]
+    mov edi, OUT+2
+    maskmovdqu xmm0, xmm1
+    PRINT "movnti/maskmovdqu "
+    call pout32
     movdqu xmm2, [pb]
     movd eax, xmm2
     PRINT "movd eax "

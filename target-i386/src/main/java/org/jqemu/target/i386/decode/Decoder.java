@@ -124,6 +124,7 @@ public final class Decoder {
             TWO[op] = M;
         }
         TWO[0xc2] = M | IB;
+        TWO[0xc3] = M;
         TWO[0xc4] = M | IB;
         TWO[0xc5] = M | IB;
         TWO[0xc6] = M | IB;

@@ -119,16 +119,15 @@ final class Sse {
         int fcs = x.rd(la + 12, 2) & 0xffff;
         long fdp = x.rd(la + 16, 4) & 0xffffffffL;
         int fds = x.rd(la + 20, 2) & 0xffff;
-        long[] m = new long[8];
-        int[] se = new int[8];
+        long[] m = f.loadM;
+        int[] se = f.loadSe;
         for (int k = 0; k < 8; k++) {
             long a = la + 32 + 16L * k;
             m[k] = rd64(x, a);
             se[k] = x.rd(a + 8, 2) & 0xffff;
         }
-        long[] xmm = null;
+        long[] xmm = f.loadXmm;
         if (sse) {
-            xmm = new long[16];
             for (int r = 0; r < 16; r++) {
                 xmm[r] = rd64(x, la + 160 + 8L * r);
             }

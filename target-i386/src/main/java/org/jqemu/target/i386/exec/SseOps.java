@@ -26,7 +26,7 @@ final class SseOps {
     static boolean handles(int op) {
         return (op >= 0x10 && op <= 0x17) || (op >= 0x28 && op <= 0x2f) || (op >= 0x50 && op <= 0x7f && op != 0x77
                 && op != 0x78 && op != 0x79 && op != 0x7a && op != 0x7b && op != 0x7c && op != 0x7d)
-                || (op >= 0xc2 && op <= 0xc6 && op != 0xc3) || (op >= 0xd1 && op <= 0xfe);
+                || (op >= 0xc2 && op <= 0xc6) || (op >= 0xd1 && op <= 0xfe);
     }
 
     private static boolean p66(Interpreter x, Insn i) {
@@ -35,6 +35,13 @@ final class SseOps {
     }
 
     static void exec(Interpreter x, Insn i, int op) {
+        if (op == 0xc3) { // MOVNTI m32, r32: an ordinary store here (no caches to bypass)
+            if (i.mod == 3 || i.rep != 0 || p66(x, i)) {
+                throw x.ud();
+            }
+            x.strm(i, 4, x.r32(i.reg));
+            return;
+        }
         if ((x.c.cr0 & SysBits.CR0_EM) != 0 || (x.c.cr4 & SysBits.CR4_OSFXSR) == 0) {
             throw x.ud();
         }
@@ -750,12 +757,27 @@ final class SseOps {
             cvtE6(x, i, pfx, f);
             return;
         }
-        if (op == 0xf7 || op == 0xe7) {
-            if (op == 0xe7 && i.mod != 3) {
-                storeMem(x, i, v[2 * d], v[2 * d + 1], 16, true);
-                return;
+        if (op == 0xe7) { // MOVNTDQ
+            if (i.mod == 3) {
+                throw x.ud();
             }
-            throw x.ud();
+            storeMem(x, i, v[2 * d], v[2 * d + 1], 16, true);
+            return;
+        }
+        if (op == 0xf7) { // MASKMOVDQU: bytes of xmm(reg) whose mask byte in xmm(rm) has bit 7, to DS:(E)DI
+            if (i.mod != 3) {
+                throw x.ud();
+            }
+            int off = i.a32 ? (int) x.regs[7] : (int) x.regs[7] & 0xffff;
+            int seg = i.segOverride ? i.seg : Interpreter.DS;
+            x.lin(seg, off, 16);
+            for (int k = 0; k < 16; k++) {
+                if ((lane(v[2 * i.rm], v[2 * i.rm + 1], k, 1) & 0x80) != 0) {
+                    int o = i.a32 ? off + k : (off + k) & 0xffff;
+                    x.wr(x.lin(seg, o, 1), 1, (int) lane(v[2 * d], v[2 * d + 1], k, 1));
+                }
+            }
+            return;
         }
         if (op >= 0x71 && op <= 0x73) {
             shiftImm(x, i, op, f);

@@ -481,11 +481,9 @@ final class X87 {
         int w4 = x.rd(la + 4 * step, step);
         int w5 = x.rd(la + 5 * step, step);
         int w6 = x.rd(la + 6 * step, step);
-        long[] m = null;
-        int[] se = null;
+        long[] m = f.loadM;
+        int[] se = f.loadSe;
         if (andRegs) {
-            m = new long[8];
-            se = new int[8];
             for (int k = 0; k < 8; k++) {
                 long a = la + size + 10L * k;
                 m[k] = rd64(x, a);
@@ -745,7 +743,8 @@ final class X87 {
             if (!underflow(f)) {
                 return;
             }
-            for (int p : new int[] {p0, pi}) {
+            for (int k = 0; k < 2; k++) {
+                int p = k == 0 ? p0 : pi;
                 if ((f.empty & (1 << p)) != 0) {
                     f.mant[p] = Fp80.INDEF_M;
                     f.sexp[p] = Fp80.INDEF_SE;
