@@ -118,7 +118,7 @@ public final class Decoder {
             TWO[op] = M;
         }
         for (int op = 0x50; op < 0x80; op++) {
-            TWO[op] = op >= 0x70 && op <= 0x73 ? M | IB : op == 0x77 ? BAD : M;
+            TWO[op] = op >= 0x70 && op <= 0x73 ? M | IB : op == 0x77 ? I_NONE : M;
         }
         for (int op = 0xd1; op < 0xff; op++) {
             TWO[op] = M;

@@ -7,8 +7,10 @@ import org.jqemu.target.i386.fpu.FpuState;
 /**
  * SSE and SSE2 instructions on XMM registers (Intel SDM vol. 2; opcode map vol. 2 appendix A.3,
  * the mandatory prefix none/66/F3/F2 selecting PS/PD/SS/SD): data movement, the 128-bit integer
- * operations, packed and scalar single/double arithmetic, comparisons and conversions. MMX forms
- * (no prefix on the integer opcodes) and SSE3+ are #UD.
+ * operations, packed and scalar single/double arithmetic, comparisons and conversions. The
+ * integer opcodes without a prefix go to {@link Mmx}. Not done: SSE3 and later, MOVQ2DQ/MOVDQ2Q,
+ * the MMX-operand conversions (CVTPI2PS, CVTPS2PI, CVTPI2PD, ...), PREFETCHh is the existing
+ * hint NOP.
  *
  * <p>Floating point: results are Java float/double arithmetic, which is IEEE round-to-nearest;
  * MXCSR.RC is honoured only by the float-to-integer conversions, FTZ/DAZ are ignored. MXCSR
@@ -24,7 +26,7 @@ final class SseOps {
 
     /** Opcodes of the 0F page handled here. */
     static boolean handles(int op) {
-        return (op >= 0x10 && op <= 0x17) || (op >= 0x28 && op <= 0x2f) || (op >= 0x50 && op <= 0x7f && op != 0x77
+        return (op >= 0x10 && op <= 0x17) || (op >= 0x28 && op <= 0x2f) || (op >= 0x50 && op <= 0x7f
                 && op != 0x78 && op != 0x79 && op != 0x7a && op != 0x7b && op != 0x7c && op != 0x7d)
                 || (op >= 0xc2 && op <= 0xc6) || (op >= 0xd1 && op <= 0xfe);
     }
@@ -42,14 +44,18 @@ final class SseOps {
             x.strm(i, 4, x.r32(i.reg));
             return;
         }
+        int pfx = i.rep == 2 ? 0xf2 : i.rep == 1 ? 0xf3 : p66(x, i) ? 0x66 : 0;
+        FpuState f = x.c.fpu;
+        if (pfx == 0 && (op >= 0x60 && op <= 0x7f || op >= 0xd1 || op == 0xc4 || op == 0xc5)) {
+            Mmx.exec(x, i, op, f);
+            return;
+        }
         if ((x.c.cr0 & SysBits.CR0_EM) != 0 || (x.c.cr4 & SysBits.CR4_OSFXSR) == 0) {
             throw x.ud();
         }
         if ((x.c.cr0 & SysBits.CR0_TS) != 0) {
             throw x.intr.fault(7);
         }
-        int pfx = i.rep == 2 ? 0xf2 : i.rep == 1 ? 0xf3 : p66(x, i) ? 0x66 : 0;
-        FpuState f = x.c.fpu;
         long[] v = f.xmm;
         int d = i.reg;
         if (op >= 0x60 && op <= 0x6d || op >= 0x71 && op <= 0x76 || op >= 0xd1) {
@@ -693,7 +699,7 @@ final class SseOps {
 
     // ---- 128-bit integer operations (66 prefix) -------------------------------------------
 
-    private static long lane(long lo, long hi, int k, int es) {
+    static long lane(long lo, long hi, int k, int es) {
         int bit = k * es * 8;
         long w = bit < 64 ? lo : hi;
         int sh = bit & 63;
@@ -705,7 +711,7 @@ final class SseOps {
         return (e << s) >> s;
     }
 
-    private static void put(FpuState f, int k, int es, long e) {
+    static void put(FpuState f, int k, int es, long e) {
         int bit = k * es * 8;
         long m = es == 8 ? -1L : ((1L << (es * 8)) - 1);
         long val = (e & m) << (bit & 63);
@@ -724,15 +730,24 @@ final class SseOps {
     }
 
     private static void integer(Interpreter x, Insn i, int op, int pfx, FpuState f) {
+        integer(x, i, op, pfx, f, 16);
+    }
+
+    /**
+     * The integer operations on {@code width} bytes: 16 for XMM (66 prefix), 8 for MMX (the
+     * caller has loaded the MMX operands: destination in f.xmm[32..], source in f.src).
+     */
+    static void integer(Interpreter x, Insn i, int op, int pfx, FpuState f, int width) {
+        boolean mmx = width == 8;
         if (op == 0xe6 && pfx != 0) {
             cvtE6(x, i, pfx, f);
             return;
         }
-        if (pfx != 0x66) {
-            throw x.ud(); // MMX forms and MOVQ2DQ/MOVDQ2Q are not implemented
+        if (pfx != 0x66 && !mmx) {
+            throw x.ud(); // MOVQ2DQ/MOVDQ2Q are not implemented
         }
         long[] v = f.xmm;
-        int d = i.reg;
+        int d = mmx ? 16 : i.reg; // MMX: f.xmm[32], f.xmm[33] hold the destination (see Mmx)
         if (op == 0xd6) { // MOVQ xmm/m64, xmm
             if (i.mod == 3) {
                 v[2 * i.rm] = v[2 * d];
@@ -783,7 +798,9 @@ final class SseOps {
             shiftImm(x, i, op, f);
             return;
         }
-        load(x, i, f, 16, true);
+        if (!mmx) {
+            load(x, i, f, 16, true);
+        }
         long a0 = v[2 * d], a1 = v[2 * d + 1];
         long b0 = f.src[0], b1 = f.src[1];
         f.res0 = 0;
@@ -791,7 +808,7 @@ final class SseOps {
         switch (op) {
             case 0x60, 0x61, 0x62, 0x6c, 0x68, 0x69, 0x6a, 0x6d -> { // unpack low/high
                 int es = op == 0x60 || op == 0x68 ? 1 : op == 0x61 || op == 0x69 ? 2 : op == 0x62 || op == 0x6a ? 4 : 8;
-                int n = 16 / es;
+                int n = width / es;
                 int base = op >= 0x68 && op != 0x6c ? n / 2 : 0;
                 if (op == 0x6d) {
                     base = 1;
@@ -803,7 +820,7 @@ final class SseOps {
             }
             case 0x63, 0x67, 0x6b -> { // PACKSSWB, PACKUSWB, PACKSSDW
                 int es = op == 0x6b ? 4 : 2;
-                int n = 16 / es;
+                int n = width / es;
                 boolean signed = op != 0x67;
                 for (int k = 0; k < n; k++) {
                     put(f, k, es / 2, sat(sx(lane(a0, a1, k, es), es), es / 2, signed));
@@ -817,7 +834,7 @@ final class SseOps {
                     default -> 4;
                 };
                 boolean eq = op >= 0x74;
-                for (int k = 0; k < 16 / es; k++) {
+                for (int k = 0; k < width / es; k++) {
                     long a = lane(a0, a1, k, es), b = lane(b0, b1, k, es);
                     boolean t = eq ? a == b : sx(a, es) > sx(b, es);
                     put(f, k, es, t ? -1 : 0);
@@ -846,7 +863,7 @@ final class SseOps {
                     default -> 8;
                 };
                 long count = Long.compareUnsigned(b0, 64) >= 0 ? 64 : b0;
-                shiftLanes(f, op >= 0xf0 ? 6 : op >= 0xe0 ? 4 : 2, es, a0, a1, count);
+                shiftLanes(f, op >= 0xf0 ? 6 : op >= 0xe0 ? 4 : 2, es, a0, a1, count, width);
             }
             case 0xd4, 0xfb, 0xfc, 0xfd, 0xfe, 0xf8, 0xf9, 0xfa, 0xd8, 0xd9, 0xdc, 0xdd, 0xe8, 0xe9, 0xec, 0xed -> {
                 boolean sub = op == 0xfb || op == 0xf8 || op == 0xf9 || op == 0xfa || op == 0xd8 || op == 0xd9 || op == 0xe8
@@ -858,7 +875,7 @@ final class SseOps {
                     default -> 4;
                 };
                 int satMode = op >= 0xd8 && op <= 0xdd ? 1 : op >= 0xe8 && op <= 0xed ? 2 : 0; // 1 unsigned, 2 signed
-                for (int k = 0; k < 16 / es; k++) {
+                for (int k = 0; k < width / es; k++) {
                     long a = lane(a0, a1, k, es), b = lane(b0, b1, k, es);
                     if (satMode == 2) {
                         a = sx(a, es);
@@ -873,7 +890,7 @@ final class SseOps {
             }
             case 0xda, 0xde, 0xea, 0xee, 0xe0, 0xe3 -> { // PMINUB PMAXUB PMINSW PMAXSW PAVGB PAVGW
                 int es = op == 0xda || op == 0xde || op == 0xe0 ? 1 : 2;
-                for (int k = 0; k < 16 / es; k++) {
+                for (int k = 0; k < width / es; k++) {
                     long a = lane(a0, a1, k, es), b = lane(b0, b1, k, es);
                     if (op == 0xea || op == 0xee) {
                         a = sx(a, es);
@@ -921,9 +938,9 @@ final class SseOps {
     }
 
     /** kind 2 = logical right, 4 = arithmetic right, 6 = left, by count (>= 64 means "all out"). */
-    private static void shiftLanes(FpuState f, int kind, int es, long a0, long a1, long count) {
+    static void shiftLanes(FpuState f, int kind, int es, long a0, long a1, long count, int width) {
         int bits = es * 8;
-        for (int k = 0; k < 16 / es; k++) {
+        for (int k = 0; k < width / es; k++) {
             long a = lane(a0, a1, k, es);
             long r;
             if (kind == 4) {
@@ -959,7 +976,7 @@ final class SseOps {
             if (kind != 2 && kind != 6 && !(kind == 4 && es != 8)) {
                 throw x.ud();
             }
-            shiftLanes(f, kind, es, a0, a1, count);
+            shiftLanes(f, kind, es, a0, a1, count, 16);
         }
         v[2 * d] = f.res0;
         v[2 * d + 1] = f.res1;

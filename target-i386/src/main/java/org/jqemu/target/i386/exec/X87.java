@@ -57,7 +57,7 @@ final class X87 {
     }
 
     /** A waiting instruction reports an unmasked exception left by an earlier one. */
-    private static void pending(Interpreter x, FpuState f) {
+    static void pending(Interpreter x, FpuState f) {
         if ((f.fsw & SW_ES) == 0) {
             return;
         }

@@ -29,8 +29,8 @@ public final class FpuState {
     public int fds;
 
     public int mxcsr;
-    /** XMM0..XMM15, two longs each (low quadword first). */
-    public final long[] xmm = new long[32];
+    /** XMM0..XMM15, two longs each (low quadword first); 32-33 are scratch for MMX operations. */
+    public final long[] xmm = new long[34];
     /** Scratch for one 128-bit source operand (SSE instructions); not architectural. */
     public final long[] src = new long[2];
     /** Scratch for FRSTOR/FXRSTOR, which read the whole image before changing anything. */
