@@ -13,21 +13,17 @@ import org.jqemu.system.machine.Machine;
  *
  * <p>The CPU model ("qemu32-like"): vendor GenuineIntel, family 6 model 3 stepping 3 (X86Cpu.SIGNATURE, also EDX after reset), brand
  * "jqemu Virtual CPU", and CPUID.1:EDX advertising exactly what jqemu implements: FPU (x87), DE,
- * PSE, TSC, MSR, CX8, CMOV and FXSR (FXSAVE/FXRSTOR, CR4.OSFXSR); no PAE, PGE, APIC, SEP, MMX or
- * SSE (the SSE registers exist for FXSAVE, LDMXCSR/STMXCSR work, but the SSE instruction set is
- * not advertised until it is complete).
+ * PSE, TSC, MSR, CX8, CMOV, MMX, FXSR, SSE and SSE2 (as QEMU's qemu32 model; exec.SseOps lists
+ * the few SSE/SSE2 instructions still missing); no PAE, PGE, APIC, SEP, CLFSH or SSE3.
  * The TSC counts at 1 GHz: one tick per nanosecond of the machine's virtual clock.
  */
 public final class SystemInsns {
     /** CPUID.1:EDX feature bits. */
     public static final int FEAT_FPU = 1, FEAT_DE = 1 << 2, FEAT_PSE = 1 << 3, FEAT_TSC = 1 << 4, FEAT_MSR = 1 << 5;
-    public static final int FEAT_CX8 = 1 << 8, FEAT_CMOV = 1 << 15, FEAT_FXSR = 1 << 24;
-    /**
-     * Implemented by exec.SseOps but not advertised by this 32-bit model yet (see its class
-     * comment for what is missing); a 64-bit model must advertise SSE and SSE2. MMX is not done.
-     */
-    public static final int FEAT_MMX = 1 << 23, FEAT_SSE = 1 << 25, FEAT_SSE2 = 1 << 26;
-    public static final int FEATURES_EDX = FEAT_FPU | FEAT_DE | FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_CX8 | FEAT_CMOV | FEAT_FXSR;
+    public static final int FEAT_CX8 = 1 << 8, FEAT_CMOV = 1 << 15, FEAT_MMX = 1 << 23, FEAT_FXSR = 1 << 24;
+    public static final int FEAT_SSE = 1 << 25, FEAT_SSE2 = 1 << 26;
+    public static final int FEATURES_EDX = FEAT_FPU | FEAT_DE | FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_CX8 | FEAT_CMOV
+            | FEAT_MMX | FEAT_FXSR | FEAT_SSE | FEAT_SSE2;
     /** Family 6, model 3, stepping 3. */
     public static final int SIGNATURE = X86Cpu.SIGNATURE;
     public static final long TSC_HZ = 1_000_000_000L;
