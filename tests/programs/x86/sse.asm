@@ -16,6 +16,15 @@
     call pxmm0
 %endmacro
 
+%macro RCOP 2                   ; run two instructions, print the low quadword of xmm0
+    %1
+    %2
+    movq [OUT+64], xmm0
+    PHEX32 [OUT+68]
+    PHEX32 [OUT+64]
+    PRINT " "
+%endmacro
+
 main:
     mov eax, cr4
     or eax, 0x600               ; OSFXSR, OSXMMEXCPT
@@ -231,6 +240,21 @@ main:
     PRINT " big "
     PHEX32 eax
     call print_nl
+    PRINT "  "
+    RCOP {movsd xmm0, [d1]}, {divsd xmm0, [d3]}
+    RCOP {movsd xmm0, [dm1]}, {divsd xmm0, [d3]}
+    RCOP {movsd xmm0, [d2]}, {sqrtsd xmm0, xmm0}
+    RCOP {movsd xmm0, [d1]}, {addsd xmm0, [tiny]}
+    RCOP {movsd xmm0, [dm1]}, {subsd xmm0, [tiny]}
+    RCOP {movsd xmm0, [huge]}, {mulsd xmm0, xmm0}
+    RCOP {movsd xmm0, [d3]}, {mulsd xmm0, [third]}
+    call print_nl
+    PRINT "  "
+    RCOP {movss xmm0, [f1]}, {divss xmm0, [f3]}
+    RCOP {movss xmm0, [fm1]}, {divss xmm0, [f3]}
+    RCOP {movss xmm0, [f2]}, {sqrtss xmm0, xmm0}
+    RCOP {movss xmm0, [f1]}, {addss xmm0, [ftiny]}
+    call print_nl
     inc ecx
     cmp ecx, 4
     jb .rc
@@ -325,6 +349,15 @@ d1:     dq 1.0
 d2:     dq 2.0
 d3:     dq 3.0
 big:    dq 3.0e9
+dm1:    dq -1.0
+tiny:   dq 0x3c30000000000000
+huge:   dq 1.0e200
+third:  dq 0x3fd5555555555555
+f1:     dd 1.0
+fm1:    dd -1.0
+f2:     dd 2.0
+f3:     dd 3.0
+ftiny:  dd 0x33000000
 
 section .text
 END_IMAGE

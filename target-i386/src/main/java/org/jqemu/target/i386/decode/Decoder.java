@@ -375,7 +375,6 @@ public final class Decoder {
                     0x1b2, 0x1aa -> true;
             case 0x8e -> i.reg == 2;
             case 0xff -> i.reg >= 2 && i.reg <= 5;
-            case 0xd8, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf, 0x9b -> true;
             default -> false;
         };
     }

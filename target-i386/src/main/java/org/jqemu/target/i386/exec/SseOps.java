@@ -12,8 +12,10 @@ import org.jqemu.target.i386.fpu.FpuState;
  * the MMX-operand conversions (CVTPI2PS, CVTPS2PI, CVTPI2PD, ...), PREFETCHh is the existing
  * hint NOP.
  *
- * <p>Floating point: results are Java float/double arithmetic, which is IEEE round-to-nearest;
- * MXCSR.RC is honoured only by the float-to-integer conversions, FTZ/DAZ are ignored. MXCSR
+ * <p>Floating point: Java float/double arithmetic (IEEE round-to-nearest), then stepped one ulp
+ * toward the exact value for MXCSR.RC down/up/zero using the exact residual (TwoSum / FMA), so
+ * all four rounding modes are exact for add, sub, mul, div and sqrt; CVTSD2SS and the integer
+ * conversions are rounded to nearest resp. by RC. FTZ/DAZ are ignored. MXCSR
  * exception flags: IE (invalid, SNaN), ZE, PE (inexact, via an exact-residual check), OE/UE
  * from the result's magnitude; an unmasked one raises #XM (or #UD without CR4.OSXMMEXCPT). NaN
  * results follow the SSE rule: the first NaN operand, quieted, else the default negative QNaN.
@@ -413,36 +415,48 @@ final class SseOps {
             return (Double.isNaN(a) ? ab : bb) | (1L << 51);
         }
         double r;
-        boolean inexact;
+        double err; // sign of (exact result - r), 0 when r is exact
         switch (op) {
             case 0x51 -> {
                 r = Math.sqrt(b);
-                inexact = !Double.isNaN(r) && !Double.isInfinite(r) && Math.fma(r, r, -b) != 0;
+                err = Double.isNaN(r) || Double.isInfinite(r) ? 0 : -Math.fma(r, r, -b);
             }
             case 0x58, 0x5c -> {
                 double bs = op == 0x58 ? b : -b;
                 r = a + bs;
                 double bv = r - a;
-                inexact = !Double.isInfinite(r) && (a - (r - bv)) + (bs - bv) != 0;
+                err = Double.isInfinite(r) ? 0 : (a - (r - bv)) + (bs - bv);
             }
             case 0x59 -> {
                 r = a * b;
-                inexact = !Double.isInfinite(r) && Math.fma(a, b, -r) != 0;
+                err = Double.isInfinite(r) ? 0 : Math.fma(a, b, -r);
             }
             default -> {
                 if (b == 0 && a != 0 && !Double.isNaN(a)) {
                     f.simdFlags |= ZE;
                 }
                 r = a / b;
-                inexact = !Double.isInfinite(r) && !Double.isNaN(r) && r != 0 && Math.fma(r, b, -a) != 0;
+                err = Double.isInfinite(r) || Double.isNaN(r) || r == 0 && a == 0 ? 0 : -Math.fma(r, b, -a) * Math.signum(b);
             }
         }
         if (Double.isNaN(r)) {
             f.simdFlags |= IE;
             return 0xfff8000000000000L;
         }
+        int rc = (f.mxcsr >> 13) & 3;
         if (Double.isInfinite(r) && !Double.isInfinite(a) && !Double.isInfinite(b) && (op != 0x5e || b != 0)) {
             f.simdFlags |= OE | PE;
+            if (rc == 3 || rc == 1 && r > 0 || rc == 2 && r < 0) {
+                r = Math.copySign(Double.MAX_VALUE, r);
+            }
+        }
+        boolean inexact = err != 0;
+        if (inexact && rc != 0) { // directed rounding: step r toward the exact value when needed
+            if (rc == 1 && err < 0 || rc == 3 && err < 0 && r > 0) {
+                r = Math.nextDown(r);
+            } else if (rc == 2 && err > 0 || rc == 3 && err > 0 && r < 0) {
+                r = Math.nextUp(r);
+            }
         }
         if (inexact) {
             f.simdFlags |= PE;
@@ -487,6 +501,19 @@ final class SseOps {
             f.simdFlags |= ZE;
         }
         float fr = (float) r;
+        int rc = (f.mxcsr >> 13) & 3;
+        if (rc != 0 && !Float.isNaN(fr) && !Double.isInfinite(r)) {
+            double err = r - fr;
+            if (Float.isInfinite(fr)) {
+                if (rc == 3 || rc == 1 && r > 0 || rc == 2 && r < 0) {
+                    fr = Math.copySign(Float.MAX_VALUE, fr);
+                }
+            } else if (rc == 1 && err < 0 || rc == 3 && err < 0 && fr > 0) {
+                fr = Math.nextDown(fr);
+            } else if (rc == 2 && err > 0 || rc == 3 && err > 0 && fr < 0) {
+                fr = Math.nextUp(fr);
+            }
+        }
         if (Float.isNaN(fr)) {
             f.simdFlags |= IE;
             return 0xffc00000;
