@@ -11,8 +11,9 @@ import org.jqemu.target.i386.exec.Flags;
 import org.jqemu.target.i386.fpu.FpuState;
 
 /**
- * An x86 CPU (8086 through Pentium integer instruction set, 16/32-bit): architectural state plus
- * the tcg execution loop.
+ * An x86 CPU (8086 through Pentium integer instruction set, 16/32-bit, with the x87 FPU, MMX,
+ * FXSR, SSE and SSE2 whose state lives in {@link FpuState}): architectural state plus the tcg
+ * execution loop.
  *
  * <p>State layout (shared contract between the interpreter and the system-level code):
  * general registers in {@link #regs} indexed by the x86 encoding (0=EAX ... 7=EDI; low 32 bits
