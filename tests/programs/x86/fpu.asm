@@ -236,6 +236,66 @@ main:
     P64 "1e300^3/1e600 (80-bit range)"
     fstp st0
 
+    ; ---- 64-bit significands: inexact results in m80, each RC and PC -------------------
+    xor ecx, ecx
+.x80:
+    mov eax, ecx
+    and eax, 3
+    shl eax, 10
+    mov edx, ecx
+    shr edx, 2
+    mov edx, [pcs + edx*4]
+    or eax, edx
+    mov [QB], ax
+    fninit
+    fldcw [QB]
+    PRINT "cw="
+    PHEX16 [QB]
+    call print_nl
+    fld1
+    fild dword [dw_3]
+    fdivp st1, st0
+    P80 " 1/3"
+    fild qword [q_big]
+    fild qword [q_big2]
+    fmulp st1, st0
+    P80 " big*big2"
+    fild qword [q_big]
+    fild qword [q_big2]
+    fdivp st1, st0
+    P80 " big/big2"
+    fild dword [dw_3]
+    fsqrt
+    P80 " sqrt3"
+    fld tword [t_val]
+    fsqrt
+    P80 " sqrt(2pi)"
+    fld1
+    fld tword [t_tiny]
+    fsubp st1, st0
+    P80 " 1-2^-70"
+    fld tword [t_tiny]
+    fld1
+    faddp st1, st0
+    P80 " 1+2^-70"
+    fld tword [t_val]
+    fild qword [q_big]
+    fsubp st1, st0
+    P80 " 2pi-big"
+    fldpi
+    fldl2e
+    fmulp st1, st0
+    P80 " pi*l2e"
+    fnstsw ax
+    PRINT " sw="
+    and eax, 0x3f
+    PHEX8 eax
+    call print_nl
+    inc ecx
+    cmp ecx, 12
+    jb .x80
+    fninit
+
     ; ---- special values and masked exceptions ----------------------------------------
     fninit
     fldz
@@ -796,6 +856,11 @@ t_val:  dq 0xc90fdaa22168c235
         dw 0x4001
 t_den:  dq 0x0000123456789abc
         dw 0x0000
+t_tiny: dq 0x8000000000000000
+        dw 0x3fff - 70
+q_big2: dq 0x0fedcba987654321
+dw_3:   dd 3
+pcs:    dd 0x037f & ~0xf00 | 0x300, 0x037f & ~0xf00 | 0x200, 0x037f & ~0xf00
 w_neg:  dw -12345
 dw_max: dd 0x7fffffff
 q_min:  dq 0x8000000000000000

@@ -18,9 +18,9 @@ import org.jqemu.target.i386.fpu.FpuState;
  * underflow raise IE+SF with C1 = 1/0 and, when masked, produce the real indefinite.
  * CR0.EM or CR0.TS raise #NM on every ESC opcode; WAIT raises #NM only with TS and MP.
  *
- * <p>Arithmetic precision: see {@link Fp80} (53-bit significands for results of +-*÷ and
- * square root, exact everywhere else). Transcendentals (FSIN, FCOS, FSINCOS, FPTAN, FPATAN,
- * F2XM1, FYL2X, FYL2XP1) use java.lang.Math on doubles, i.e. about 1 ulp of double precision.
+ * <p>Arithmetic is exact and rounded once by RC and PC ({@link Fp80}). Transcendentals (FSIN,
+ * FCOS, FSINCOS, FPTAN, FPATAN, F2XM1, FYL2X, FYL2XP1) use java.lang.Math on doubles: about 1
+ * ulp of double precision, not the 64-bit accuracy of hardware; PE is approximate for them.
  */
 final class X87 {
     private X87() {

@@ -135,21 +135,30 @@ public final class Fp80 {
 
     /** {@code mag >>> sh} rounded by {@code rc} (sh may exceed 63); sets PE and roundedUp. */
     long shr(long mag, int sh, boolean negative, int rc) {
-        if (sh <= 0) {
+        return shr(mag, sh, negative, rc, 0);
+    }
+
+    /** As {@link #shr(long, int, boolean, int)} with {@code below}: 64 more bits under {@code mag}. */
+    long shr(long mag, int sh, boolean negative, int rc, long below) {
+        if (sh <= 0 && below == 0) {
             return mag;
         }
         long q;
         boolean half;
         boolean rest;
-        if (sh >= 64) {
+        if (sh <= 0) {
+            q = mag;
+            half = below < 0;
+            rest = (below << 1) != 0;
+        } else if (sh >= 64) {
             q = 0;
             half = sh == 64 && mag < 0;
-            rest = sh == 64 ? (mag << 1) != 0 : mag != 0;
+            rest = (sh == 64 ? (mag << 1) != 0 : mag != 0) || below != 0;
         } else {
             q = mag >>> sh;
             long r = mag << (64 - sh);
             half = r < 0;
-            rest = (r << 1) != 0;
+            rest = (r << 1) != 0 || below != 0;
         }
         if (!half && !rest) {
             return q;
@@ -188,16 +197,25 @@ public final class Fp80 {
      * {@code inexact} marks a value already rounded by the caller (for PE and UE).
      */
     public void pack(boolean negative, int e, long mant, boolean inexact, int rc, int precBits) {
-        int sign = negative ? 0x8000 : 0;
         if (inexact) {
             flags |= PE;
         }
+        pack(negative, e, mant, inexact ? 1 : 0, rc, precBits);
+    }
+
+    /** As above, {@code below} holding the 64 bits under {@code mant} (exact arithmetic results). */
+    public void pack(boolean negative, int e, long mant, long below, int rc, int precBits) {
+        int sign = negative ? 0x8000 : 0;
+        boolean inexact = below != 0;
         int biased = e + BIAS;
         if (biased >= 1) {
             int sh = 64 - precBits;
-            long q = shr(mant, sh, negative, rc);
+            long q = shr(mant, sh, negative, rc, below);
             if (sh > 0 && q == 1L << precBits) {
                 q >>>= 1;
+                biased++;
+            } else if (sh == 0 && q == 0) { // 0xFFFF...F rounded up
+                q = 1L << 63;
                 biased++;
             }
             if (biased >= 0x7fff) {
@@ -210,7 +228,7 @@ public final class Fp80 {
         int den = 1 - biased;
         int sh = Math.max(64 - precBits, den);
         int before = flags;
-        long q = shr(mant, sh, negative, rc);
+        long q = shr(mant, sh, negative, rc, below);
         long r = sh - den >= 64 ? 0 : q << (sh - den);
         if (((flags & ~before) & PE) != 0 || inexact) {
             flags |= UE;
@@ -447,33 +465,21 @@ public final class Fp80 {
         setIndefinite();
     }
 
-    // ---- arithmetic on 53-bit significands -------------------------------------------------
+    // ---- arithmetic (exact, then one rounding) ----------------------------------------------
 
-    private int expA;
-    private double sigA;
+    private int ea;
+    private long ma;
 
-    /** Splits a finite nonzero value into {@link #sigA} in [1, 2] (nearest 53 bits) and {@link #expA}. */
-    private void split(long m, int se) {
+    /** Normalises a finite nonzero operand into {@link #ea}/{@link #ma}; DE for a denormal. */
+    private void operand(long m, int se) {
         if ((se & 0x7fff) == 0) {
             flags |= DE;
         }
-        expA = normalise(m, se);
-        long q = nm >>> 11;
-        long r = nm & 0x7ff;
-        if (r > 0x400 || (r == 0x400 && (q & 1) != 0)) {
-            q++;
-        }
-        sigA = Math.scalb((double) q, -52);
+        ea = normalise(m, se);
+        ma = nm;
     }
 
-    private void packDouble(boolean negative, int e, double d, boolean inexact, int rc, int precBits) {
-        long bits = Double.doubleToRawLongBits(d);
-        int e2 = Math.getExponent(d);
-        long mant = ((bits & ((1L << 52) - 1)) | (1L << 52)) << 11;
-        pack(negative, e + e2, mant, inexact, rc, precBits);
-    }
-
-    /** a + b (or a - b when {@code subtract}). */
+    /** a + b (or a - b when {@code subtract}), rounded once by rc to precBits. */
     public void add(long am, int ase, long bm, int bse, boolean subtract, int rc, int precBits) {
         if (special(am, ase, bm, bse)) {
             return;
@@ -499,35 +505,78 @@ public final class Fp80 {
         if (az || bz) {
             long m = az ? bm : am;
             int s = az ? bse2 : ase;
-            if ((s & 0x7fff) == 0) {
-                flags |= DE;
-            }
-            if (precBits < 64) {
-                int e = normalise(m, s);
-                pack(neg(s), e, nm, false, rc, precBits);
-            } else {
-                set(m, s);
-            }
+            operand(m, s);
+            pack(neg(s), ea, ma, 0L, rc, precBits);
             return;
         }
-        split(am, ase);
-        int ea = expA;
-        double sa = neg(ase) ? -sigA : sigA;
-        split(bm, bse2);
-        int eb = expA;
-        double sb = neg(bse2) ? -sigA : sigA;
-        int e = Math.max(ea, eb);
-        double x = Math.scalb(sa, Math.max(ea - e, -2000));
-        double y = Math.scalb(sb, Math.max(eb - e, -2000));
-        boolean inexact = Math.scalb(x, e - ea) != sa || Math.scalb(y, e - eb) != sb;
-        double s = x + y;
-        double bb = s - x;
-        inexact |= (x - (s - bb)) + (y - bb) != 0;
-        if (s == 0) {
-            set(0, rc == RC_DOWN ? 0x8000 : 0);
-            return;
+        operand(am, ase);
+        int e1 = ea;
+        long m1 = ma;
+        boolean n1 = neg(ase);
+        operand(bm, bse2);
+        int e2 = ea;
+        long m2 = ma;
+        boolean n2 = neg(bse2);
+        if (e1 < e2 || (e1 == e2 && Long.compareUnsigned(m1, m2) < 0)) {
+            int te = e1;
+            e1 = e2;
+            e2 = te;
+            long tm = m1;
+            m1 = m2;
+            m2 = tm;
+            boolean tn = n1;
+            n1 = n2;
+            n2 = tn;
         }
-        packDouble(s < 0, e, Math.abs(s), inexact, rc, precBits);
+        int d = e1 - e2;
+        long bh;
+        long bl;
+        if (d == 0) {
+            bh = m2;
+            bl = 0;
+        } else if (d < 64) {
+            bh = m2 >>> d;
+            bl = m2 << (64 - d);
+        } else if (d < 128) {
+            bh = 0;
+            bl = m2 >>> (d - 64);
+            if (d > 64 && (m2 << (128 - d)) != 0) {
+                bl |= 1; // jam the bits shifted out
+            }
+        } else {
+            bh = 0;
+            bl = 1;
+        }
+        int e = e1;
+        long rh;
+        long rl;
+        if (n1 == n2) {
+            rl = bl;
+            rh = m1 + bh;
+            if (Long.compareUnsigned(rh, m1) < 0) { // carry out of bit 63
+                long jam = rl & 1;
+                rl = (rl >>> 1) | (rh << 63) | jam;
+                rh = (rh >>> 1) | 0x8000000000000000L;
+                e++;
+            }
+        } else {
+            rl = -bl;
+            rh = m1 - bh - (bl != 0 ? 1 : 0);
+            if (rh == 0 && rl == 0) {
+                set(0, rc == RC_DOWN ? 0x8000 : 0);
+                return;
+            }
+            int lz = rh != 0 ? Long.numberOfLeadingZeros(rh) : 64 + Long.numberOfLeadingZeros(rl);
+            if (lz >= 64) {
+                rh = rl << (lz - 64);
+                rl = 0;
+            } else if (lz > 0) {
+                rh = (rh << lz) | (rl >>> (64 - lz));
+                rl <<= lz;
+            }
+            e -= lz;
+        }
+        pack(n1, e, rh, rl, rc, precBits);
     }
 
     public void mul(long am, int ase, long bm, int bse, int rc, int precBits) {
@@ -549,13 +598,19 @@ public final class Fp80 {
             set(0, sign);
             return;
         }
-        split(am, ase);
-        int ea = expA;
-        double sa = sigA;
-        split(bm, bse);
-        double p = sa * sigA;
-        boolean inexact = Math.fma(sa, sigA, -p) != 0;
-        packDouble(sign != 0, ea + expA, p, inexact, rc, precBits);
+        operand(am, ase);
+        int e1 = ea;
+        long m1 = ma;
+        operand(bm, bse);
+        long hi = Math.unsignedMultiplyHigh(m1, ma);
+        long lo = m1 * ma;
+        int e = e1 + ea + 1;
+        if (hi >= 0) {
+            hi = (hi << 1) | (lo >>> 63);
+            lo <<= 1;
+            e--;
+        }
+        pack(sign != 0, e, hi, lo, rc, precBits);
     }
 
     /** a / b. */
@@ -583,13 +638,38 @@ public final class Fp80 {
             set(0x8000000000000000L, sign | 0x7fff);
             return;
         }
-        split(am, ase);
-        int ea = expA;
-        double sa = sigA;
-        split(bm, bse);
-        double q = sa / sigA;
-        boolean inexact = Math.fma(q, sigA, -sa) != 0;
-        packDouble(sign != 0, ea - expA, q, inexact, rc, precBits);
+        operand(am, ase);
+        int e1 = ea;
+        long r = ma;
+        operand(bm, bse);
+        long mb = ma;
+        int e = e1 - ea;
+        long q = 0;
+        int bits = 64;
+        if (Long.compareUnsigned(r, mb) >= 0) {
+            r -= mb;
+            q = 1;
+            bits = 63;
+        } else {
+            e--;
+        }
+        for (int k = 0; k < bits; k++) { // restoring division: r < mb throughout
+            boolean carry = r < 0;
+            r <<= 1;
+            q <<= 1;
+            if (carry || Long.compareUnsigned(r, mb) >= 0) {
+                r -= mb;
+                q |= 1;
+            }
+        }
+        long below;
+        if (r == 0) {
+            below = 0;
+        } else {
+            int c = r < 0 ? 1 : Long.compareUnsigned(r << 1, mb); // 2r against mb: the next bit and beyond
+            below = c > 0 ? 0xC000000000000000L : c == 0 ? 0x8000000000000000L : 0x4000000000000000L;
+        }
+        pack(sign != 0, e, q, below, rc, precBits);
     }
 
     public void sqrt(long am, int ase, int rc, int precBits) {
@@ -608,16 +688,21 @@ public final class Fp80 {
             set(am, ase);
             return;
         }
-        split(am, ase);
-        int e = expA;
-        double s = sigA;
-        if ((e & 1) != 0) {
-            s *= 2;
-            e--;
+        operand(am, ase);
+        int k = ea - 63; // value = ma * 2^k
+        int j = ((k - 63) & 1) == 0 ? 63 : 64; // radicand ma * 2^j with (k - j) even
+        java.math.BigInteger radicand = java.math.BigInteger.valueOf(ma >>> 1).shiftLeft(1)
+                .or(java.math.BigInteger.valueOf(ma & 1)).shiftLeft(j);
+        java.math.BigInteger[] sr = radicand.sqrtAndRemainder();
+        long s = sr[0].longValue();
+        long below;
+        if (sr[1].signum() == 0) {
+            below = 0;
+        } else { // the fraction is above one half exactly when the remainder exceeds s
+            boolean above = sr[1].compareTo(sr[0]) > 0;
+            below = above ? 0xC000000000000000L : 0x4000000000000000L;
         }
-        double r = Math.sqrt(s);
-        boolean inexact = Math.fma(r, r, -s) != 0;
-        packDouble(false, e / 2, r, inexact, rc, precBits);
+        pack(false, 63 + (k - j) / 2, s, below, rc, precBits);
     }
 
     /** FSCALE's core: a * 2^n exactly (then rounded into range). */
