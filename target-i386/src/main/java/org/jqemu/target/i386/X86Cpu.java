@@ -8,9 +8,11 @@ import org.jqemu.system.irq.IrqLine;
 import org.jqemu.system.machine.Machine;
 import org.jqemu.target.i386.exec.Executor;
 import org.jqemu.target.i386.exec.Flags;
+import org.jqemu.target.i386.fpu.FpuState;
 
 /**
- * An x86 CPU (8086 through Pentium integer instruction set, 16/32-bit, and x86-64 long mode):
+ * An x86 CPU (8086 through Pentium integer instruction set, 16/32-bit, and x86-64 long mode,
+ * with the x87 FPU, MMX, FXSR, SSE and SSE2 whose state lives in {@link FpuState}):
  * architectural state plus the tcg execution loop.
  *
  * <p>State layout (shared contract between the interpreter and the system-level code):
@@ -79,6 +81,8 @@ public final class X86Cpu implements TcgCpu {
     /** Address mask for the A20 gate: ~0 when enabled, ~(1 << 20) when disabled. */
     public long a20Mask = ~0L;
 
+    /** x87 and SSE register state (FXSAVE's contents). */
+    public final FpuState fpu = new FpuState();
     public final InterruptUnit intr;
     public final X86Mmu mmu;
     public final Segmentation seg;
@@ -168,6 +172,7 @@ public final class X86Cpu implements TcgCpu {
         mmu.reset();
         intr.reset();
         sys.reset();
+        fpu.reset();
     }
 
     @Override

@@ -110,6 +110,24 @@ public final class Decoder {
             TWO[op] = JZ;
             TWO[op + 0x10] = M;
         }
+        // SSE/SSE2 (executed by exec.SseOps; #UD there for forms it does not implement)
+        for (int op = 0x10; op < 0x18; op++) {
+            TWO[op] = M;
+        }
+        for (int op = 0x28; op < 0x30; op++) {
+            TWO[op] = M;
+        }
+        for (int op = 0x50; op < 0x80; op++) {
+            TWO[op] = op >= 0x70 && op <= 0x73 ? M | IB : op == 0x77 ? I_NONE : M;
+        }
+        for (int op = 0xd1; op < 0xff; op++) {
+            TWO[op] = M;
+        }
+        TWO[0xc2] = M | IB;
+        TWO[0xc3] = M;
+        TWO[0xc4] = M | IB;
+        TWO[0xc5] = M | IB;
+        TWO[0xc6] = M | IB;
         TWO[0xa4] = M | IB;
         TWO[0xac] = M | IB;
         TWO[0xba] = M | IB;
@@ -426,7 +444,6 @@ public final class Decoder {
                     0x1b2, 0x1aa -> true;
             case 0x8e -> i.reg == 2;
             case 0xff -> i.reg >= 2 && i.reg <= 5;
-            case 0xd8, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf, 0x9b -> true;
             default -> false;
         };
     }

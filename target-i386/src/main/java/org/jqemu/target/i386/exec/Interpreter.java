@@ -22,10 +22,7 @@ import org.jqemu.target.i386.decode.Insn;
  * <p>The dispatch is split into three switch methods (one-byte opcodes 00-7F, 80-FF and the 0F
  * page) so each stays well under HotSpot's 8000-bytecode JIT limit.
  *
- * <p>x87: no FPU is modelled. ESC (D8-DF) raises #NM when CR0.EM or CR0.TS is set; otherwise it
- * behaves as a 386 with an empty coprocessor socket — the instruction completes and stores
- * nothing, so Linux's probe (FNINIT; FNSTSW/FNSTCW into memory preset to 0xFFFF) reads back its
- * own preset values and concludes that no FPU is present. WAIT raises #NM only with TS and MP.
+ * <p>x87: ESC (D8-DF) and WAIT are handed to {@link X87} (state in {@code cpu.fpu}).
  */
 public final class Interpreter {
     static final int ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5;
@@ -857,11 +854,7 @@ public final class Interpreter {
                 c.rip = insnStart;
                 c.seg.farCall(i.imm2, i.o32 ? i.imm & 0xffffffffL : i.imm & 0xffff, osz(i), next);
             }
-            case 0x9b -> {
-                if ((c.cr0 & 0xa) == 0xa) {
-                    throw intr.fault(7);
-                }
-            }
+            case 0x9b -> X87.fwait(this);
             case 0x9c -> pushf(i);
             case 0x9d -> popf(i);
             case 0x9e -> {
@@ -930,12 +923,7 @@ public final class Interpreter {
                 long off = addOff(i, regs[EBX], (int) regs[EAX] & 0xff);
                 w8(EAX, rd(lin(i.seg, off, 1), 1));
             }
-            case 0xd8, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf -> {
-                if ((c.cr0 & 0xc) != 0) {
-                    throw intr.fault(7);
-                }
-                // no coprocessor: nothing is stored (see class comment)
-            }
+            case 0xd8, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf -> X87.exec(this, i, op);
             case 0xe0, 0xe1, 0xe2 -> loop(i, op);
             case 0xe3 -> {
                 long cx = i.a64 ? regs[ECX] : i.a32 ? regs[ECX] & 0xffffffffL : regs[ECX] & 0xffff;

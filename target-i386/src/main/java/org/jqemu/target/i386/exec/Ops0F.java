@@ -112,12 +112,7 @@ final class Ops0F {
                 x.rmwStore(i, la, s, sum);
             }
             case 0xc7 -> cmpxchg8b(x, i);
-            case 0xae -> {
-                // LFENCE MFENCE SFENCE (register forms of /5 /6 /7): one CPU executes in order.
-                if (i.mod != 3 || i.reg < 5) {
-                    throw x.ud();
-                }
-            }
+            case 0xae -> Sse.group15(x, i); // FXSAVE/FXRSTOR/LDMXCSR/STMXCSR, fences
             case 0xc3 -> { // MOVNTI m32/m64, r: the non-temporal hint means nothing here
                 if (i.mod == 3) {
                     throw x.ud();
@@ -150,6 +145,8 @@ final class Ops0F {
                     }
                 } else if (op >= 0x90 && op <= 0x9f) {
                     x.strm(i, 1, F.cond(op & 0xf) ? 1 : 0);
+                } else if (SseOps.handles(op)) {
+                    SseOps.exec(x, i, op);
                 } else {
                     throw x.ud();
                 }
