@@ -43,7 +43,6 @@ class LinuxBootLoaderTest {
     @AfterEach
     void tearDown() {
         machine.close();
-        machine.arena().close();
     }
 
     /**
