@@ -92,7 +92,7 @@ final class StandardCommands {
                 required("target", TARGET))), StandardCommands::queryCpusFast));
         m.register(new QmpCommand("query-chardev", EMPTY, new SchemaType.Array(object("ChardevInfo",
                 required("label", STR), required("filename", STR), required("frontend-open", BOOL))),
-                StandardCommands::queryChardev));
+                StandardCommands::chardevs));
         m.register(new QmpCommand("stop", EMPTY, EMPTY, c -> {
             c.machine().pause();
             return Json.object();
@@ -205,7 +205,7 @@ final class StandardCommands {
         return a;
     }
 
-    private static JsonNode queryChardev(QmpCall c) {
+    static JsonNode chardevs(QmpCall c) {
         ArrayNode a = Json.array();
         for (Chardev ch : c.machine().chardevs().values()) {
             ObjectNode o = a.addObject();
