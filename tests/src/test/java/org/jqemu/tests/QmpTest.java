@@ -42,15 +42,19 @@ class QmpTest {
     private Path stderr;
 
     @BeforeAll
-    static void assemble() throws IOException, InterruptedException {
+    static synchronized void assemble() throws IOException, InterruptedException {
+        if (kernel != null) {
+            return;
+        }
         Path out = Files.createTempDirectory("jqemu-qmp-guest");
-        kernel = out.resolve("spin.bin");
+        Path bin = out.resolve("spin.bin");
         Process p = new ProcessBuilder("nasm", "-f", "bin", "-I", PROGRAMS.resolve("x86") + "/", "-o",
-                kernel.toString(), PROGRAMS.resolve("monitor/spin.asm").toString()).redirectErrorStream(true).start();
+                bin.toString(), PROGRAMS.resolve("monitor/spin.asm").toString()).redirectErrorStream(true).start();
         String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IllegalStateException("nasm failed (scripts/install-test-deps.sh installs it):\n" + log);
         }
+        kernel = bin;
     }
 
     private void start(String... extra) throws IOException {
