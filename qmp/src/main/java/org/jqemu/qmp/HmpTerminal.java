@@ -131,7 +131,7 @@ final class HmpTerminal implements CharFrontend {
         line.setLength(0);
         print("\r\n");
         busy = true;
-        monitor.dispatch(() -> {
+        monitor.dispatch(this, () -> {
             QmpCall call = new QmpCall(monitor, null, Json.object());
             try {
                 print(Hmp.execute(call, command));
