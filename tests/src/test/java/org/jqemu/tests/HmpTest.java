@@ -78,13 +78,7 @@ class HmpTest {
         Path sock = dir.resolve("hmp.sock");
         start("-display", "none", "-serial", "null", "-monitor", "unix:" + sock + ",server=on,wait=off",
                 "-qmp", "unix:" + dir.resolve("qmp.sock") + ",server=on,wait=off");
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!Files.exists(sock)) {
-            assertTrue(System.nanoTime() < deadline, "no monitor socket");
-            Thread.sleep(50);
-        }
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ch.connect(UnixDomainSocketAddress.of(sock));
+        try (SocketChannel ch = connect(sock)) {
             InputStream in = Channels.newInputStream(ch);
             OutputStream out = Channels.newOutputStream(ch);
             StringBuilder seen = new StringBuilder();
@@ -124,6 +118,22 @@ class HmpTest {
         }
         assertTrue(jqemu.waitFor(30, TimeUnit.SECONDS));
         assertEquals(0, jqemu.exitValue());
+    }
+
+    /** Connects once jqemu listens (the socket file appears just before it does). */
+    private static SocketChannel connect(Path sock) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+            try {
+                ch.connect(UnixDomainSocketAddress.of(sock));
+                return ch;
+            } catch (IOException e) {
+                ch.close();
+                assertTrue(System.nanoTime() < deadline, "cannot connect to " + sock + ": " + e);
+                Thread.sleep(50);
+            }
+        }
     }
 
     @Test
