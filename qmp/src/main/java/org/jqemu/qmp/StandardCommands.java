@@ -157,8 +157,8 @@ final class StandardCommands {
         // QEMU sends POWERDOWN and returns success even when no device listens, so a script waits
         // for a shutdown that never comes. jqemu says so instead.
         if (!c.machine().hasPowerButton()) {
-            throw QmpException.generic("This machine has no ACPI power button yet, so the guest cannot be "
-                    + "asked to power off; use 'quit' to end the VM");
+            throw QmpException.generic("This machine has no power button, so the guest cannot be asked to "
+                    + "power off; use 'quit' to end the VM");
         }
         c.machine().requestPowerdown();
         return Json.object();

@@ -141,6 +141,11 @@ class QmpTest {
             Thread.sleep(200);
             assertNotEquals(frozen, counter(c), "the guest did not run after cont");
 
+            // the pc board's power button: POWERDOWN; this guest has not enabled ACPI, so it runs on
+            c.ok("system_powerdown");
+            c.event("POWERDOWN");
+            assertEquals("running", c.ok("query-status").get("status").asText());
+
             c.ok("system_reset");
             JsonNode reset = c.event("RESET");
             assertEquals("{\"guest\":false,\"reason\":\"host-qmp-system-reset\"}", reset.get("data").toString());
