@@ -2,6 +2,7 @@ package org.jqemu.qmp;
 
 import org.jqemu.system.chardev.CharFrontend;
 import org.jqemu.system.chardev.Chardev;
+import org.jqemu.system.chardev.MuxChardev;
 import org.jqemu.system.chardev.SocketChardev;
 
 /**
@@ -25,6 +26,14 @@ final class ChardevQmp implements CharFrontend, QmpSession.Transport {
     }
 
     void start() {
+        if (chardev instanceof MuxChardev) {
+            // as HmpTerminal: join a shared terminal behind the serial port, which keeps the focus
+            monitor.machine().mainLoop().post(() -> {
+                chardev.attach(this);
+                opened();
+            });
+            return;
+        }
         chardev.attach(this);
         if (!(chardev instanceof SocketChardev)) {
             opened(); // a terminal or file is "connected" for good

@@ -51,11 +51,6 @@ final class JsonStreamSplitter {
         }
     }
 
-    /** True while part of a text has been read. */
-    boolean midText() {
-        return depth > 0 || inScalar || inString;
-    }
-
     private void step(int c) {
         if (c == 0xfe || c == 0xff || (c < 0x20 && c != '\t' && c != '\n' && c != '\r')
                 || (c >= 0x80 && !inString)) {

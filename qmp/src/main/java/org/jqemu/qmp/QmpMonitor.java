@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,7 +33,8 @@ public final class QmpMonitor implements MachineListener {
     private final List<QmpSession> sessions = new CopyOnWriteArrayList<>();
     private final List<Endpoint> endpoints = new CopyOnWriteArrayList<>();
     private volatile RunState state;
-    private final ArrayDeque<Runnable> queue = new ArrayDeque<>();
+    private final Map<Object, ArrayDeque<Runnable>> queues = new HashMap<>();
+    private final ArrayDeque<Object> turns = new ArrayDeque<>();
     private boolean pumping;
 
     /** A monitor's place in query-chardev: label (compat_monitorN) and QEMU's filename. */
@@ -70,12 +72,19 @@ public final class QmpMonitor implements MachineListener {
 
     /**
      * Queues a client's request. Requests run one per dispatcher task, so whatever a command posts
-     * to the main loop (a reset) happens before the next command runs, as in QEMU.
+     * to the main loop (a reset) happens before the next command runs, as in QEMU. Clients take
+     * turns: one that queued many commands delays another by at most one command.
+     *
+     * @param client whose request this is (requests of one client run in order)
      */
-    void dispatch(Runnable work) {
+    void dispatch(Object client, Runnable work) {
         boolean idle;
-        synchronized (queue) {
-            queue.add(work);
+        synchronized (queues) {
+            ArrayDeque<Runnable> q = queues.computeIfAbsent(client, k -> new ArrayDeque<>());
+            if (q.isEmpty()) {
+                turns.add(client);
+            }
+            q.add(work);
             idle = !pumping;
             pumping = true;
         }
@@ -85,9 +94,18 @@ public final class QmpMonitor implements MachineListener {
     }
 
     private void runOne() {
-        Runnable work;
-        synchronized (queue) {
-            work = queue.poll();
+        Runnable work = null;
+        synchronized (queues) {
+            Object client = turns.poll();
+            if (client != null) {
+                ArrayDeque<Runnable> q = queues.get(client);
+                work = q.poll();
+                if (q.isEmpty()) {
+                    queues.remove(client);
+                } else {
+                    turns.add(client); // to the back of the line
+                }
+            }
         }
         try {
             if (work != null) {
@@ -95,8 +113,8 @@ public final class QmpMonitor implements MachineListener {
             }
         } finally {
             boolean more;
-            synchronized (queue) {
-                more = !queue.isEmpty();
+            synchronized (queues) {
+                more = !turns.isEmpty();
                 pumping = more;
             }
             if (more) {

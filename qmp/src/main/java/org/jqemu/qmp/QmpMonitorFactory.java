@@ -14,8 +14,9 @@ import org.jqemu.system.monitor.MonitorSpec;
 import org.jqemu.system.options.ConfigException;
 
 /**
- * Starts a machine's QMP monitors: {@code -qmp}/{@code -qmp-pretty} sockets on netty, and
- * {@code -mon chardev=ID,mode=control} on existing chardevs. Commands run on the machine's main
+ * Starts a machine's monitors: {@code -qmp unix:/tcp:} servers on netty; QMP
+ * ({@code -qmp DEV}, {@code -mon mode=control}) and HMP ({@code -monitor DEV},
+ * {@code -mon mode=readline}, the -nographic terminal) on chardevs. Commands run on the machine's main
  * loop (without the machine lock), as QEMU runs them in its main loop.
  */
 public final class QmpMonitorFactory implements MonitorFactory {
@@ -25,21 +26,21 @@ public final class QmpMonitorFactory implements MonitorFactory {
         Running running = new Running(machine);
         try {
             for (MonitorSpec spec : specs) {
-                if (spec.mode() != MonitorSpec.Mode.CONTROL) {
-                    throw new ConfigException(spec.option() + ": mode=readline (HMP) is not supported yet");
-                }
-                if (spec.socket() != null) {
-                    QmpSocketServer s = QmpSocketServer.open(qmp, running.group(), spec.option(), spec.socket(),
+                if (spec.isServerSocket()) {
+                    QmpSocketServer s = QmpSocketServer.open(qmp, running.group(), spec.option(), spec.device(),
                             spec.pretty(), info);
                     running.servers.add(s);
-                    qmp.addEndpoint(new QmpMonitor.Endpoint("compat_monitor" + (running.servers.size() - 1),
-                            s.filename() + ",server=on"));
+                    qmp.addEndpoint(new QmpMonitor.Endpoint(compatLabel(specs, spec), s.filename() + ",server=on"));
                 } else {
                     Chardev c = machine.chardev(spec.chardev());
                     if (c == null) {
                         throw new ConfigException(spec.option() + ": chardev '" + spec.chardev() + "' not found");
                     }
-                    new ChardevQmp(qmp, c, spec.pretty()).start();
+                    if (spec.mode() == MonitorSpec.Mode.CONTROL) {
+                        new ChardevQmp(qmp, c, spec.pretty()).start();
+                    } else {
+                        new HmpTerminal(qmp, c).start();
+                    }
                 }
             }
         } catch (ConfigException | RuntimeException e) {
@@ -47,6 +48,20 @@ public final class QmpMonitorFactory implements MonitorFactory {
             throw e;
         }
         return running;
+    }
+
+    /** QEMU's label of a -qmp/-monitor: compat_monitorN, numbered in command-line order. */
+    private static String compatLabel(List<MonitorSpec> specs, MonitorSpec spec) {
+        int n = 0;
+        for (MonitorSpec s : specs) {
+            if (s == spec) {
+                break;
+            }
+            if (s.device() != null) {
+                n++;
+            }
+        }
+        return "compat_monitor" + n;
     }
 
     /** The servers of one machine and their shared event loop. */

@@ -125,7 +125,7 @@ final class QmpSession implements JsonStreamSplitter.Sink {
                 transport.setReading(false);
             }
         }
-        monitor.dispatch(() -> {
+        monitor.dispatch(this, () -> {
             try {
                 work.run();
             } finally {

@@ -13,7 +13,6 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.socket.nio.NioServerDomainSocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.io.IOException;
@@ -37,10 +36,8 @@ import org.slf4j.LoggerFactory;
  * on netty's NIO transport. A Unix socket is created with mode 0600, since whoever can connect
  * owns the VM; a stale socket file from an earlier run is replaced, as QEMU does.
  *
- * <p>A TCP client may half-close its side after its last command and still read the replies. On
- * a Unix socket netty's NIO transport cannot half-close: end of input closes the connection, and
- * replies not yet sent are lost (keep the connection open until they arrive; with socat,
- * {@code shut-none}).
+ * <p>A client may half-close its side after its last command and still read the replies; the
+ * connection closes once they are sent.
  *
  * <p>Unlike a QEMU socket chardev, which serves one client at a time, every client that connects
  * gets its own session at once; all of them see the same events.
@@ -145,15 +142,20 @@ final class QmpSocketServer implements AutoCloseable {
                     }
                 });
         if (wanted instanceof UnixDomainSocketAddress u) {
-            b.channel(NioServerDomainSocketChannel.class);
+            // half-closure: see UnixSocketChannels
+            b.channelFactory(() -> {
+                try {
+                    return new UnixSocketChannels.Server();
+                } catch (IOException e) {
+                    throw new io.netty.channel.ChannelException("cannot open a Unix socket", e);
+                }
+            });
             try {
                 Files.deleteIfExists(u.getPath());
             } catch (IOException e) {
                 throw new ConfigException(where + ": Failed to unlink socket " + u.getPath() + ": " + e.getMessage());
             }
         } else {
-            // A client that half-closes after its last command (socat reaching the end of its
-            // input) still gets the replies; the connection closes once they are sent.
             b.channel(NioServerSocketChannel.class).option(ChannelOption.SO_REUSEADDR, true)
                     .childOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
         }

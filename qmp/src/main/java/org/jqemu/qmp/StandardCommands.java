@@ -92,7 +92,7 @@ final class StandardCommands {
                 required("target", TARGET))), StandardCommands::queryCpusFast));
         m.register(new QmpCommand("query-chardev", EMPTY, new SchemaType.Array(object("ChardevInfo",
                 required("label", STR), required("filename", STR), required("frontend-open", BOOL))),
-                StandardCommands::queryChardev));
+                StandardCommands::chardevs));
         m.register(new QmpCommand("stop", EMPTY, EMPTY, c -> {
             c.machine().pause();
             return Json.object();
@@ -157,8 +157,8 @@ final class StandardCommands {
         // QEMU sends POWERDOWN and returns success even when no device listens, so a script waits
         // for a shutdown that never comes. jqemu says so instead.
         if (!c.machine().hasPowerButton()) {
-            throw QmpException.generic("This machine has no ACPI power button yet, so the guest cannot be "
-                    + "asked to power off; use 'quit' to end the VM");
+            throw QmpException.generic("This machine has no power button, so the guest cannot be asked to "
+                    + "power off; use 'quit' to end the VM");
         }
         c.machine().requestPowerdown();
         return Json.object();
@@ -205,7 +205,7 @@ final class StandardCommands {
         return a;
     }
 
-    private static JsonNode queryChardev(QmpCall c) {
+    static JsonNode chardevs(QmpCall c) {
         ArrayNode a = Json.array();
         for (Chardev ch : c.machine().chardevs().values()) {
             ObjectNode o = a.addObject();

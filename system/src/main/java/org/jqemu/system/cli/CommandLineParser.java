@@ -136,13 +136,17 @@ public final class CommandLineParser {
                 }
                 config.nicNone = true;
             }
-            case "vga", "monitor", "parallel" -> {
+            case "monitor" -> monitor(where, value);
+            case "vga", "parallel" -> {
                 // "none" asks for nothing, which is what jqemu has; anything else is later work.
                 if (!value.equals("none")) {
                     throw new ConfigException(where + ": not supported yet");
                 }
             }
-            case "nodefaults" -> config.nodefaults = true;
+            case "nodefaults" -> {
+                config.nodefaults = true;
+                config.defaultMonitor = false;
+            }
             case "S" -> config.startPaused = true;
             case "no-reboot" -> config.noReboot = true;
             case "no-shutdown" -> config.noShutdown = true;
@@ -317,12 +321,34 @@ public final class CommandLineParser {
         config.name = guest;
     }
 
-    /** {@code -qmp SOCKET}: the socket form is checked when the monitor starts. */
+    /**
+     * {@code -qmp DEV}: unix:/tcp: are monitor servers (several clients at once); anything else is
+     * a chardev in -serial syntax. Checked when the monitor starts.
+     */
     private void qmp(String where, String value, boolean pretty) throws ConfigException {
-        if (!value.startsWith("unix:") && !value.startsWith("tcp:")) {
-            throw new ConfigException(where + ": only unix:PATH and tcp:HOST:PORT monitors are supported yet");
+        config.defaultMonitor = false;
+        boolean server = value.startsWith("unix:") || value.startsWith("tcp:");
+        config.monitors.add(new MonitorSpec(where, server ? null : compatMonitorId(), value, MonitorSpec.Mode.CONTROL,
+                pretty));
+    }
+
+    /** {@code -monitor DEV}: HMP on a chardev in -serial syntax; "none" only drops the default. */
+    private void monitor(String where, String value) {
+        config.defaultMonitor = false;
+        if (!value.equals("none")) {
+            config.monitors.add(new MonitorSpec(where, compatMonitorId(), value, MonitorSpec.Mode.READLINE, false));
         }
-        config.monitors.add(new MonitorSpec(where, null, value, MonitorSpec.Mode.CONTROL, pretty));
+    }
+
+    /** QEMU's ids for the chardevs of -monitor and -qmp: compat_monitor0, 1, ... */
+    private String compatMonitorId() {
+        int n = 0;
+        for (MonitorSpec m : config.monitors) {
+            if (m.device() != null) {
+                n++;
+            }
+        }
+        return "compat_monitor" + n;
     }
 
     /** {@code -mon [chardev=]ID[,mode=readline|control][,pretty=on|off]}. */
@@ -337,9 +363,10 @@ public final class CommandLineParser {
         }
         MonitorSpec.Mode m = switch (mode) {
             case "control" -> MonitorSpec.Mode.CONTROL;
-            case "readline" -> throw new ConfigException(where + ": mode=readline (HMP) is not supported yet");
+            case "readline" -> MonitorSpec.Mode.READLINE;
             default -> throw new ConfigException(where + ": Parameter 'mode' does not accept value '" + mode + "'");
         };
+        config.defaultMonitor = false;
         config.monitors.add(new MonitorSpec(where, chardev, null, m, pretty));
     }
 

@@ -182,10 +182,27 @@ class CommandLineParserTest {
                         MonitorSpec.Mode.CONTROL, true),
                 new MonitorSpec("-mon chardev=m0,mode=control,pretty=on", "m0", null, MonitorSpec.Mode.CONTROL, true)),
                 c.monitors);
-        assertEquals("-qmp stdio: only unix:PATH and tcp:HOST:PORT monitors are supported yet", error("-qmp", "stdio"));
-        assertEquals("-mon m0: mode=readline (HMP) is not supported yet", error("-mon", "m0"));
+        assertFalse(c.defaultMonitor);
         assertEquals("-mon mode=control: Parameter 'chardev' is missing", error("-mon", "mode=control"));
         assertEquals("-mon m0,mode=x: Parameter 'mode' does not accept value 'x'", error("-mon", "m0,mode=x"));
+    }
+
+    @Test
+    void chardevMonitorsGetCompatIds() throws ConfigException {
+        MachineConfig c = CommandLineParser.parse("-monitor", "stdio", "-qmp", "tcp:localhost:1,server=on",
+                "-qmp", "telnet::4444,server=on,wait=off", "-mon", "m1").config();
+        assertEquals(List.of(
+                new MonitorSpec("-monitor stdio", "compat_monitor0", "stdio", MonitorSpec.Mode.READLINE, false),
+                new MonitorSpec("-qmp tcp:localhost:1,server=on", null, "tcp:localhost:1,server=on",
+                        MonitorSpec.Mode.CONTROL, false),
+                new MonitorSpec("-qmp telnet::4444,server=on,wait=off", "compat_monitor2",
+                        "telnet::4444,server=on,wait=off", MonitorSpec.Mode.CONTROL, false),
+                new MonitorSpec("-mon m1", "m1", null, MonitorSpec.Mode.READLINE, false)), c.monitors);
+        MachineConfig none = CommandLineParser.parse("-monitor", "none").config();
+        assertEquals(List.of(), none.monitors);
+        assertFalse(none.defaultMonitor);
+        assertTrue(CommandLineParser.parse("-nographic").config().defaultMonitor);
+        assertFalse(CommandLineParser.parse("-nodefaults").config().defaultMonitor);
     }
 
     @ParameterizedTest
@@ -199,7 +216,6 @@ class CommandLineParserTest {
         assertEquals("-nic user: not supported yet", error("-nic", "user"));
         assertEquals("-display gtk: not supported yet", error("-display", "gtk"));
         assertEquals("-vga std: not supported yet", error("-vga", "std"));
-        assertEquals("-monitor stdio: not supported yet", error("-monitor", "stdio"));
         assertEquals("-hda disk.img: not supported yet", error("disk.img"));
     }
 
