@@ -14,7 +14,8 @@ import org.jqemu.system.machine.Machine;
  * <p>The CPU model ("qemu32-like"): vendor GenuineIntel, family 6 model 3 stepping 3 (X86Cpu.SIGNATURE, also EDX after reset), brand
  * "jqemu Virtual CPU", and CPUID.1:EDX advertising exactly what jqemu implements: FPU (x87), DE,
  * PSE, TSC, MSR, CX8, CMOV, MMX, FXSR, SSE and SSE2 (as QEMU's qemu32 model; exec.SseOps lists
- * the few SSE/SSE2 instructions still missing); no PAE, PGE, APIC, SEP, CLFSH or SSE3.
+ * the few SSE/SSE2 instructions still missing), and CPUID.1:ECX SSE3; no PAE, PGE, APIC, SEP,
+ * CLFSH, MONITOR or SSSE3.
  * The TSC counts at 1 GHz: one tick per nanosecond of the machine's virtual clock.
  */
 public final class SystemInsns {
@@ -22,6 +23,8 @@ public final class SystemInsns {
     public static final int FEAT_FPU = 1, FEAT_DE = 1 << 2, FEAT_PSE = 1 << 3, FEAT_TSC = 1 << 4, FEAT_MSR = 1 << 5;
     public static final int FEAT_CX8 = 1 << 8, FEAT_CMOV = 1 << 15, FEAT_MMX = 1 << 23, FEAT_FXSR = 1 << 24;
     public static final int FEAT_SSE = 1 << 25, FEAT_SSE2 = 1 << 26;
+    /** CPUID.1:ECX: SSE3 (with FISTTP; no MONITOR/MWAIT). */
+    public static final int FEAT_ECX_SSE3 = 1, FEATURES_ECX = FEAT_ECX_SSE3;
     public static final int FEATURES_EDX = FEAT_FPU | FEAT_DE | FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_CX8 | FEAT_CMOV
             | FEAT_MMX | FEAT_FXSR | FEAT_SSE | FEAT_SSE2;
     /** Family 6, model 3, stepping 3. */
@@ -203,6 +206,7 @@ public final class SystemInsns {
             // Leaf 1, and (as on Intel) any leaf above the maximum.
             a = SIGNATURE;
             b = cpu.index() << 24;
+            c = FEATURES_ECX;
             d = FEATURES_EDX;
         }
         cpu.regs[0] = a & 0xffffffffL;
