@@ -18,6 +18,7 @@ import org.jqemu.system.machine.Machine;
 import org.jqemu.system.machine.MachineConfig;
 import org.jqemu.system.machine.MachineType;
 import org.jqemu.system.machine.ShutdownCause;
+import org.jqemu.system.monitor.MonitorFactory;
 import org.jqemu.system.options.ConfigException;
 import org.jqemu.system.options.Opts;
 
@@ -43,6 +44,7 @@ public final class Main {
     private final boolean realTerminal;
     private volatile Machine machine;
     private volatile boolean started;
+    private volatile MonitorFactory.Monitor monitors;
 
     private Main(InputStream in, PrintStream out, PrintStream err, boolean realTerminal) {
         this.in = in;
@@ -91,7 +93,16 @@ public final class Main {
         if (m != null) {
             m.close();
         }
+        closeMonitors();
         return 1;
+    }
+
+    private void closeMonitors() {
+        MonitorFactory.Monitor mon = monitors;
+        monitors = null;
+        if (mon != null) {
+            mon.close();
+        }
     }
 
     private int launchOrThrow(String[] args) throws ConfigException, InterruptedException {
@@ -114,6 +125,7 @@ public final class Main {
         Machine m = new Machine(config);
         machine = m;
         createChardevs(m, config);
+        startMonitors(m, config);
 
         Accelerator accel = AcceleratorSelector.select(m, config.accels, load(Accelerator.class), err);
         if (accel == null) {
@@ -127,7 +139,9 @@ public final class Main {
 
         m.start();
         started = true;
-        return m.awaitExit();
+        int status = m.awaitExit();
+        closeMonitors(); // after the VM: the last replies and the SHUTDOWN event still go out
+        return status;
     }
 
     // ---- listings ---------------------------------------------------------------------------
@@ -224,6 +238,19 @@ public final class Main {
                 m.addChardev(factory.createSerial("serial0", "null"));
             }
         }
+    }
+
+    /** -qmp / -mon: through the monitor module, found with ServiceLoader. */
+    private void startMonitors(Machine m, MachineConfig config) throws ConfigException {
+        if (config.monitors.isEmpty()) {
+            return;
+        }
+        List<MonitorFactory> factories = load(MonitorFactory.class);
+        if (factories.isEmpty()) {
+            throw new ConfigException(config.monitors.get(0).option()
+                    + ": monitor support (jqemu-qmp) is not on the class path");
+        }
+        monitors = factories.get(0).start(m, config.monitors, line -> err.println("jqemu: " + line));
     }
 
     private static void createDevices(Machine m, MachineConfig config) throws ConfigException {

@@ -6,6 +6,7 @@ import org.jqemu.system.cli.CommandLine.Info;
 import org.jqemu.system.cli.CommandLine.Kind;
 import org.jqemu.system.log.LogCategory;
 import org.jqemu.system.machine.MachineConfig;
+import org.jqemu.system.monitor.MonitorSpec;
 import org.jqemu.system.options.ConfigException;
 import org.jqemu.system.options.Opts;
 import org.jqemu.system.options.Sizes;
@@ -31,11 +32,12 @@ public final class CommandLineParser {
             Map.entry("vga", true), Map.entry("monitor", true), Map.entry("parallel", true),
             Map.entry("nodefaults", false), Map.entry("S", false), Map.entry("no-reboot", false),
             Map.entry("no-shutdown", false), Map.entry("name", true), Map.entry("d", true),
-            Map.entry("D", true), Map.entry("no-user-config", false), Map.entry("nodefconfig", false));
+            Map.entry("D", true), Map.entry("no-user-config", false), Map.entry("nodefconfig", false),
+            Map.entry("qmp", true), Map.entry("qmp-pretty", true), Map.entry("mon", true));
 
     /** QEMU options that later issues implement: refused clearly rather than ignored. */
     private static final Set<String> LATER = Set.of(
-            "drive", "blockdev", "netdev", "qmp", "qmp-pretty", "mon", "vnc", "icount", "gdb", "s",
+            "drive", "blockdev", "netdev", "vnc", "icount", "gdb", "s",
             "mem-path", "mem-prealloc", "virtfs", "fsdev", "usb", "usbdevice", "boot", "snapshot",
             "hda", "hdb", "hdc", "hdd", "cdrom", "fda", "fdb", "mtdblock", "sd", "pflash",
             "full-screen", "sdl", "curses", "spice", "global", "object", "numa", "rtc", "action",
@@ -147,6 +149,8 @@ public final class CommandLineParser {
             case "name" -> name(where, value);
             case "d" -> logItems(where, value);
             case "D" -> config.logFile = value;
+            case "qmp", "qmp-pretty" -> qmp(where, value, name.equals("qmp-pretty"));
+            case "mon" -> mon(where, value);
             case "no-user-config", "nodefconfig" -> {
                 // jqemu reads no configuration files, so there is nothing to turn off.
             }
@@ -311,6 +315,32 @@ public final class CommandLineParser {
         }
         o.checkAllUsed();
         config.name = guest;
+    }
+
+    /** {@code -qmp SOCKET}: the socket form is checked when the monitor starts. */
+    private void qmp(String where, String value, boolean pretty) throws ConfigException {
+        if (!value.startsWith("unix:") && !value.startsWith("tcp:")) {
+            throw new ConfigException(where + ": only unix:PATH and tcp:HOST:PORT monitors are supported yet");
+        }
+        config.monitors.add(new MonitorSpec(where, null, value, MonitorSpec.Mode.CONTROL, pretty));
+    }
+
+    /** {@code -mon [chardev=]ID[,mode=readline|control][,pretty=on|off]}. */
+    private void mon(String where, String value) throws ConfigException {
+        Opts o = Opts.parse(where, value, "chardev");
+        String chardev = o.getString("chardev", null);
+        String mode = o.getString("mode", "readline");
+        boolean pretty = o.getBool("pretty", false);
+        o.checkAllUsed();
+        if (chardev == null) {
+            throw new ConfigException(where + ": Parameter 'chardev' is missing");
+        }
+        MonitorSpec.Mode m = switch (mode) {
+            case "control" -> MonitorSpec.Mode.CONTROL;
+            case "readline" -> throw new ConfigException(where + ": mode=readline (HMP) is not supported yet");
+            default -> throw new ConfigException(where + ": Parameter 'mode' does not accept value '" + mode + "'");
+        };
+        config.monitors.add(new MonitorSpec(where, chardev, null, m, pretty));
     }
 
     private void logItems(String where, String value) throws ConfigException {

@@ -39,6 +39,8 @@ public final class MachineConfig {
     public boolean noReboot;
     public boolean noShutdown;
     public String name;
+    /** -qmp, -qmp-pretty and -mon, in command-line order. */
+    public final List<org.jqemu.system.monitor.MonitorSpec> monitors = new ArrayList<>();
     public final Set<LogCategory> logCategories = EnumSet.noneOf(LogCategory.class);
     public String logFile;
 }

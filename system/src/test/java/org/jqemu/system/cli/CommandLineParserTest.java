@@ -12,6 +12,7 @@ import java.util.Set;
 import org.jqemu.system.cli.CommandLine.Kind;
 import org.jqemu.system.log.LogCategory;
 import org.jqemu.system.machine.MachineConfig;
+import org.jqemu.system.monitor.MonitorSpec;
 import org.jqemu.system.options.ConfigException;
 import org.jqemu.system.options.Opts;
 import org.junit.jupiter.api.Test;
@@ -164,10 +165,27 @@ class CommandLineParserTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"-drive", "-blockdev", "-netdev", "-qmp", "-mon", "-vnc", "-icount", "-gdb", "-mem-path",
+    @ValueSource(strings = {"-drive", "-blockdev", "-netdev", "-vnc", "-icount", "-gdb", "-mem-path",
         "-virtfs", "-fsdev", "-boot", "-hda", "-cdrom", "-object", "-global"})
     void laterOptionsAreRefused(String option) {
         assertEquals(option + ": not supported yet", error(option, "x"));
+    }
+
+    @Test
+    void monitors() throws ConfigException {
+        MachineConfig c = CommandLineParser.parse("-qmp", "unix:/tmp/q.sock,server=on,wait=off",
+                "-qmp-pretty", "tcp:localhost:4444,server,nowait", "-mon", "chardev=m0,mode=control,pretty=on").config();
+        assertEquals(List.of(
+                new MonitorSpec("-qmp unix:/tmp/q.sock,server=on,wait=off", null, "unix:/tmp/q.sock,server=on,wait=off",
+                        MonitorSpec.Mode.CONTROL, false),
+                new MonitorSpec("-qmp-pretty tcp:localhost:4444,server,nowait", null, "tcp:localhost:4444,server,nowait",
+                        MonitorSpec.Mode.CONTROL, true),
+                new MonitorSpec("-mon chardev=m0,mode=control,pretty=on", "m0", null, MonitorSpec.Mode.CONTROL, true)),
+                c.monitors);
+        assertEquals("-qmp stdio: only unix:PATH and tcp:HOST:PORT monitors are supported yet", error("-qmp", "stdio"));
+        assertEquals("-mon m0: mode=readline (HMP) is not supported yet", error("-mon", "m0"));
+        assertEquals("-mon mode=control: Parameter 'chardev' is missing", error("-mon", "mode=control"));
+        assertEquals("-mon m0,mode=x: Parameter 'mode' does not accept value 'x'", error("-mon", "m0,mode=x"));
     }
 
     @ParameterizedTest

@@ -32,22 +32,15 @@ final class SseOps {
     static boolean handles(int op) {
         return (op >= 0x10 && op <= 0x17) || (op >= 0x28 && op <= 0x2f) || (op >= 0x50 && op <= 0x7f
                 && op != 0x78 && op != 0x79 && op != 0x7a && op != 0x7b)
-                || (op >= 0xc2 && op <= 0xc6) || (op >= 0xd0 && op <= 0xfe);
+                || (op >= 0xc2 && op <= 0xc6 && op != 0xc3) || (op >= 0xd0 && op <= 0xfe);
     }
 
     private static boolean p66(Interpreter x, Insn i) {
-        boolean code32 = (x.c.segAttr[Interpreter.CS] & 0x4000) != 0;
+        boolean code32 = i.m64 || (x.c.segAttr[Interpreter.CS] & 0x4000) != 0;
         return i.o32 != code32;
     }
 
     static void exec(Interpreter x, Insn i, int op) {
-        if (op == 0xc3) { // MOVNTI m32, r32: an ordinary store here (no caches to bypass)
-            if (i.mod == 3 || i.rep != 0 || p66(x, i)) {
-                throw x.ud();
-            }
-            x.strm(i, 4, x.r32(i.reg));
-            return;
-        }
         int pfx = i.rep == 2 ? 0xf2 : i.rep == 1 ? 0xf3 : p66(x, i) ? 0x66 : 0;
         FpuState f = x.c.fpu;
         if (pfx == 0 && (op >= 0x60 && op <= 0x7f || op >= 0xd1 || op == 0xc4 || op == 0xc5)) {
@@ -148,15 +141,19 @@ final class SseOps {
                 if (pfx != 0xf3 && pfx != 0xf2) {
                     throw x.ud();
                 }
-                int n = x.ldrm(i, 4);
+                long n = i.o64 ? x.ldrm(i, 8) : (int) x.ldrm(i, 4); // REX.W: a 64-bit integer
                 if (pfx == 0xf3) {
                     float r = (float) n;
-                    if ((long) r != n) {
+                    if (new java.math.BigDecimal(r).compareTo(java.math.BigDecimal.valueOf(n)) != 0) {
                         raise(x, f, PE);
                     }
                     setLow(v, d, Float.floatToRawIntBits(r) & 0xffffffffL, 4);
                 } else {
-                    setLow(v, d, Double.doubleToRawLongBits(n), 8);
+                    double r = (double) n;
+                    if ((long) r != n || r == 0x1p63) {
+                        raise(x, f, PE);
+                    }
+                    setLow(v, d, Double.doubleToRawLongBits(r), 8);
                 }
             }
             case 0x2c, 0x2d -> {
@@ -165,7 +162,12 @@ final class SseOps {
                 }
                 load(x, i, f, pfx == 0xf3 ? 4 : 8, false);
                 double a = pfx == 0xf3 ? Float.intBitsToFloat((int) f.src[0]) : Double.longBitsToDouble(f.src[0]);
-                x.w32(d, toInt32(x, f, a, op == 0x2c ? 3 : (f.mxcsr >> 13) & 3));
+                int rc = op == 0x2c ? 3 : (f.mxcsr >> 13) & 3;
+                if (i.o64) {
+                    x.wreg(d, 8, toInt64(x, f, a, rc));
+                } else {
+                    x.w32(d, toInt32(x, f, a, rc));
+                }
             }
             case 0x2e, 0x2f -> {
                 if (pfx != 0 && pfx != 0x66) {
@@ -225,9 +227,11 @@ final class SseOps {
                     v[2 * d + 1] = 0;
                 } else if (pfx != 0x66) {
                     throw x.ud();
-                } else if (op == 0x6e) {
-                    v[2 * d] = x.ldrm(i, 4) & 0xffffffffL;
+                } else if (op == 0x6e) { // MOVD xmm, r/m32; with REX.W MOVQ xmm, r/m64
+                    v[2 * d] = i.o64 ? x.ldrm(i, 8) : (int) x.ldrm(i, 4) & 0xffffffffL;
                     v[2 * d + 1] = 0;
+                } else if (i.o64) {
+                    x.strm(i, 8, v[2 * d]);
                 } else {
                     x.strm(i, 4, (int) v[2 * d]);
                 }
@@ -272,7 +276,7 @@ final class SseOps {
                 if (pfx != 0x66) {
                     throw x.ud();
                 }
-                int w = x.ldrm(i, 2) & 0xffff;
+                int w = (int) x.ldrm(i, 2) & 0xffff;
                 int k = i.imm & 7;
                 int q = 2 * d + (k >> 2);
                 int sh = 16 * (k & 3);
@@ -320,17 +324,17 @@ final class SseOps {
             f.src[1] = f.xmm[2 * i.rm + 1];
             return;
         }
-        int off = x.ea(i);
+        long off = x.ea(i);
         if (aligned && size == 16 && ((x.c.segBase[i.seg] + off) & 15) != 0) {
             throw x.gp0();
         }
         long la = x.lin(i.seg, off, size);
         if (size == 4) {
-            f.src[0] = x.rd(la, 4) & 0xffffffffL;
+            f.src[0] = (int) x.rd(la, 4) & 0xffffffffL;
             f.src[1] = 0;
         } else {
-            f.src[0] = (x.rd(la, 4) & 0xffffffffL) | ((long) x.rd(la + 4, 4) << 32);
-            f.src[1] = size == 16 ? (x.rd(la + 8, 4) & 0xffffffffL) | ((long) x.rd(la + 12, 4) << 32) : 0;
+            f.src[0] = ((int) x.rd(la, 4) & 0xffffffffL) | ((long) (int) x.rd(la + 4, 4) << 32);
+            f.src[1] = size == 16 ? ((int) x.rd(la + 8, 4) & 0xffffffffL) | ((long) (int) x.rd(la + 12, 4) << 32) : 0;
         }
     }
 
@@ -339,7 +343,7 @@ final class SseOps {
     }
 
     private static void storeMem(Interpreter x, Insn i, long lo, long hi, int size, boolean aligned) {
-        int off = x.ea(i);
+        long off = x.ea(i);
         if (aligned && ((x.c.segBase[i.seg] + off) & 15) != 0) {
             throw x.gp0();
         }
@@ -652,6 +656,28 @@ final class SseOps {
             raise(x, f, PE);
         }
         return (int) r;
+    }
+
+    /** As {@link #toInt32} for a 64-bit destination (REX.W). */
+    private static long toInt64(Interpreter x, FpuState f, double a, int rc) {
+        if (Double.isNaN(a)) {
+            raise(x, f, IE);
+            return Long.MIN_VALUE;
+        }
+        double r = switch (rc) {
+            case 0 -> Math.rint(a);
+            case 1 -> Math.floor(a);
+            case 2 -> Math.ceil(a);
+            default -> a < 0 ? Math.ceil(a) : Math.floor(a);
+        };
+        if (r >= 0x1p63 || r < -0x1p63) {
+            raise(x, f, IE);
+            return Long.MIN_VALUE;
+        }
+        if (r != a) {
+            raise(x, f, PE);
+        }
+        return (long) r;
     }
 
     private static void convertFloat(Interpreter x, Insn i, int pfx, FpuState f) {

@@ -151,7 +151,7 @@ final class X87 {
     }
 
     private static long rd64(Interpreter x, long la) {
-        return (x.rd(la, 4) & 0xffffffffL) | ((long) x.rd(la + 4, 4) << 32);
+        return ((int) x.rd(la, 4) & 0xffffffffL) | ((long) (int) x.rd(la + 4, 4) << 32);
     }
 
     private static void wr64(Interpreter x, long la, long v) {
@@ -179,13 +179,13 @@ final class X87 {
                 int size = op == 0xd8 || op == 0xda ? 4 : op == 0xdc ? 8 : 2;
                 long la = la(x, i, size);
                 if (op == 0xd8) {
-                    fp.fromFloatBits(x.rd(la, 4));
+                    fp.fromFloatBits((int) x.rd(la, 4));
                 } else if (op == 0xdc) {
                     fp.fromDoubleBits(rd64(x, la));
                 } else if (op == 0xda) {
-                    fp.fromLong(x.rd(la, 4));
+                    fp.fromLong((int) x.rd(la, 4));
                 } else {
-                    fp.fromLong((short) x.rd(la, 2));
+                    fp.fromLong((short) (int) x.rd(la, 2));
                 }
                 pointers(x, i, op, f);
                 arith(f, fp, reg, 0, fp.m, fp.se, false);
@@ -193,7 +193,7 @@ final class X87 {
             case 0xd9 -> {
                 switch (reg) {
                     case 0 -> {
-                        int v = x.rd(la(x, i, 4), 4);
+                        int v = (int) x.rd(la(x, i, 4), 4);
                         pointers(x, i, op, f);
                         fp.fromFloatBits(v);
                         load(f, fp);
@@ -201,7 +201,7 @@ final class X87 {
                     case 2, 3 -> storeFloat(x, i, op, f, fp, 4, reg == 3);
                     case 4 -> loadEnv(x, i, f, false);
                     case 5 -> {
-                        f.fcw = x.rd(la(x, i, 2), 2) & 0xffff;
+                        f.fcw = (int) x.rd(la(x, i, 2), 2) & 0xffff;
                         updateEs(f);
                     }
                     case 6 -> {
@@ -215,7 +215,7 @@ final class X87 {
             case 0xdb -> {
                 switch (reg) {
                     case 0 -> {
-                        int v = x.rd(la(x, i, 4), 4);
+                        int v = (int) x.rd(la(x, i, 4), 4);
                         pointers(x, i, op, f);
                         fp.fromLong(v);
                         load(f, fp);
@@ -224,7 +224,7 @@ final class X87 {
                     case 5 -> {
                         long la = la(x, i, 10);
                         long m = rd64(x, la);
-                        int se = x.rd(la + 8, 2) & 0xffff;
+                        int se = (int) x.rd(la + 8, 2) & 0xffff;
                         pointers(x, i, op, f);
                         push(f, m, se);
                     }
@@ -270,7 +270,7 @@ final class X87 {
             default -> { // 0xdf
                 switch (reg) {
                     case 0 -> {
-                        int v = (short) x.rd(la(x, i, 2), 2);
+                        int v = (short) (int) x.rd(la(x, i, 2), 2);
                         pointers(x, i, op, f);
                         fp.fromLong(v);
                         load(f, fp);
@@ -359,10 +359,10 @@ final class X87 {
         long la = la(x, i, 10);
         long v = 0;
         for (int k = 8; k >= 0; k--) {
-            int b = x.rd(la + k, 1);
+            int b = (int) x.rd(la + k, 1);
             v = v * 100 + ((b >> 4) & 0xf) * 10 + (b & 0xf);
         }
-        boolean negative = (x.rd(la + 9, 1) & 0x80) != 0;
+        boolean negative = ((int) x.rd(la + 9, 1) & 0x80) != 0;
         pointers(x, i, op, f);
         fp.fromLong(v);
         push(f, fp.m, negative ? fp.se | 0x8000 : fp.se);
@@ -474,20 +474,20 @@ final class X87 {
         int size = i.o32 ? 28 : 14;
         long la = la(x, i, size + (andRegs ? 80 : 0));
         int step = i.o32 ? 4 : 2;
-        int cw = x.rd(la, 2) & 0xffff;
-        int sw = x.rd(la + step, 2) & 0xffff;
-        int tw = x.rd(la + 2 * step, 2) & 0xffff;
-        int w3 = x.rd(la + 3 * step, step);
-        int w4 = x.rd(la + 4 * step, step);
-        int w5 = x.rd(la + 5 * step, step);
-        int w6 = x.rd(la + 6 * step, step);
+        int cw = (int) x.rd(la, 2) & 0xffff;
+        int sw = (int) x.rd(la + step, 2) & 0xffff;
+        int tw = (int) x.rd(la + 2 * step, 2) & 0xffff;
+        int w3 = (int) x.rd(la + 3 * step, step);
+        int w4 = (int) x.rd(la + 4 * step, step);
+        int w5 = (int) x.rd(la + 5 * step, step);
+        int w6 = (int) x.rd(la + 6 * step, step);
         long[] m = f.loadM;
         int[] se = f.loadSe;
         if (andRegs) {
             for (int k = 0; k < 8; k++) {
                 long a = la + size + 10L * k;
                 m[k] = rd64(x, a);
-                se[k] = x.rd(a + 8, 2) & 0xffff;
+                se[k] = (int) x.rd(a + 8, 2) & 0xffff;
             }
         }
         f.fcw = cw;
