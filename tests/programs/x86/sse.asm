@@ -1,6 +1,7 @@
 ; sse.asm - SSE/SSE2 on XMM registers: moves, the 128-bit integer operations, packed/scalar
 ; single and double arithmetic, comparisons (CMPxx, COMISD/UCOMISD flags), conversions
-; (MXCSR rounding), shuffles and unpacks, MOVMSK/PMOVMSKB, PINSRW/PEXTRW, MXCSR flags.
+; (MXCSR rounding), shuffles and unpacks, MOVMSK/PMOVMSKB, PINSRW/PEXTRW, MXCSR flags; the
+; SSE3 additions (LDDQU, MOVDDUP/MOVSLDUP/MOVSHDUP, HADD/HSUB, ADDSUB, FISTTP).
 ; Each line: the instruction, then XMM0 (high quadword first) after it ran with
 ; XMM0 = A and XMM1 = B (or the named operands). Results are exact or correctly rounded once.
 %include "common.inc"
@@ -216,6 +217,34 @@ main:
     mov eax, -7
     T "cvtsi2sd", {cvtsi2sd xmm0, eax}, pda, pdb
     T "cvtsi2ss", {cvtsi2ss xmm0, [pb]}, psa, psb
+    ; SSE3
+    T "lddqu", {lddqu xmm0, [pb+1]}
+    T "movddup", {movddup xmm0, xmm1}, pda, pdb
+    T "movddup m", {movddup xmm0, [pdb+8]}, pda, pdb
+    T "movsldup", {movsldup xmm0, xmm1}, psa, psb
+    T "movshdup", {movshdup xmm0, xmm1}, psa, psb
+    T "haddpd", {haddpd xmm0, xmm1}, pda, pdb
+    T "hsubpd", {hsubpd xmm0, xmm1}, pda, pdb
+    T "haddps", {haddps xmm0, xmm1}, psa, psb
+    T "hsubps", {hsubps xmm0, xmm1}, psa, psb
+    T "addsubpd", {addsubpd xmm0, xmm1}, pda, pdb
+    T "addsubps", {addsubps xmm0, xmm1}, psa, psb
+    fninit
+    fld qword [big]
+    fchs
+    fisttp dword [OUT]
+    fld qword [pdb+8]
+    fisttp word [OUT+4]
+    fld qword [pda+8]
+    fisttp qword [OUT+8]
+    PRINT "fisttp "
+    PHEX32 [OUT]
+    PRINT " "
+    PHEX16 [OUT+4]
+    PRINT " "
+    PHEX32 [OUT+12]
+    PHEX32 [OUT+8]
+    call print_nl
     ; conversions to int32 under the four rounding modes
     xor ecx, ecx
 .rc:

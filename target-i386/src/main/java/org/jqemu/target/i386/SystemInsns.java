@@ -11,16 +11,16 @@ import org.jqemu.system.machine.Machine;
  * CRn/DRn, LMSW/SMSW/CLTS, INVLPG, CPUID, RDTSC, RDMSR/WRMSR, and port I/O with its permission
  * check.
  *
- * <p>The default CPU model ("qemu32-like"): vendor GenuineIntel, family 6 model 3 stepping 3
- * (X86Cpu.SIGNATURE, also EDX after reset), brand "jqemu Virtual CPU", and CPUID.1:EDX
- * advertising exactly what jqemu implements: FPU (x87), DE, PSE, TSC, MSR, CX8, CMOV, MMX, FXSR,
- * SSE and SSE2 (as QEMU's qemu32 model; exec.SseOps lists the few SSE/SSE2 instructions still
- * missing); no PAE, PGE, APIC, SEP, CLFSH or SSE3.
- *
  * <p>With a 64-bit -cpu model ({@code qemu64}, {@code max}; {@link X86Cpu#model64}) CPUID
  * additionally advertises what the long-mode work implements: PAE, PGE, SEP, PAT, CX16 in leaf 1;
  * LM, NX, SYSCALL, RDTSCP and LAHF/SAHF in 64-bit mode in leaf 0x80000001; 40 physical and 48
  * linear address bits in leaf 0x80000008.
+ *
+ * <p>The default CPU model ("qemu32-like"): vendor GenuineIntel, family 6 model 3 stepping 3 (X86Cpu.SIGNATURE, also EDX after reset), brand
+ * "jqemu Virtual CPU", and CPUID.1:EDX advertising exactly what jqemu implements: FPU (x87), DE,
+ * PSE, TSC, MSR, CX8, CMOV, MMX, FXSR, SSE and SSE2 (as QEMU's qemu32 model; exec.SseOps lists
+ * the few SSE/SSE2 instructions still missing), and CPUID.1:ECX SSE3; no PAE, PGE, APIC, SEP,
+ * CLFSH, MONITOR or SSSE3.
  * The TSC counts at 1 GHz: one tick per nanosecond of the machine's virtual clock.
  */
 public final class SystemInsns {
@@ -28,6 +28,8 @@ public final class SystemInsns {
     public static final int FEAT_FPU = 1, FEAT_DE = 1 << 2, FEAT_PSE = 1 << 3, FEAT_TSC = 1 << 4, FEAT_MSR = 1 << 5;
     public static final int FEAT_CX8 = 1 << 8, FEAT_CMOV = 1 << 15, FEAT_MMX = 1 << 23, FEAT_FXSR = 1 << 24;
     public static final int FEAT_SSE = 1 << 25, FEAT_SSE2 = 1 << 26;
+    /** CPUID.1:ECX: SSE3 (with FISTTP; no MONITOR/MWAIT). */
+    public static final int FEAT_ECX_SSE3 = 1, FEATURES_ECX = FEAT_ECX_SSE3;
     public static final int FEATURES_EDX = FEAT_FPU | FEAT_DE | FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_CX8 | FEAT_CMOV
             | FEAT_MMX | FEAT_FXSR | FEAT_SSE | FEAT_SSE2;
     public static final int FEAT_PAE = 1 << 6, FEAT_SEP = 1 << 11, FEAT_PGE = 1 << 13, FEAT_PAT = 1 << 16;
@@ -52,8 +54,7 @@ public final class SystemInsns {
 
     private static final long CR0_BITS = CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP | CR0_AM
             | CR0_NW | CR0_CD | CR0_PG;
-    private static final long CR4_BITS = CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_PGE | CR4_OSFXSR
-            | CR4_OSXMMEXCPT;
+    private static final long CR4_BITS = CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_PGE | CR4_OSFXSR | CR4_OSXMMEXCPT;
     private static final long CR4_PAGING = CR4_PSE | CR4_PAE | CR4_PGE;
     private static final long EFER_BITS = X86Cpu.EFER_SCE | X86Cpu.EFER_LME | X86Cpu.EFER_LMA | X86Cpu.EFER_NXE;
 
@@ -320,7 +321,7 @@ public final class SystemInsns {
             a = SIGNATURE;
             b = cpu.index() << 24;
             d = cpu.model64 ? FEATURES64_EDX : FEATURES_EDX;
-            c = cpu.model64 ? FEAT_CX16 : 0;
+            c = cpu.model64 ? FEATURES_ECX | FEAT_CX16 : FEATURES_ECX;
         }
         cpu.regs[0] = a & 0xffffffffL;
         cpu.regs[3] = b & 0xffffffffL;

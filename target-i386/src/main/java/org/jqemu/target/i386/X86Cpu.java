@@ -12,7 +12,7 @@ import org.jqemu.target.i386.fpu.FpuState;
 
 /**
  * An x86 CPU (8086 through Pentium integer instruction set, 16/32-bit, and x86-64 long mode,
- * with the x87 FPU, MMX, FXSR, SSE and SSE2 whose state lives in {@link FpuState}):
+ * with the x87 FPU, MMX, FXSR, SSE, SSE2 and SSE3 whose state lives in {@link FpuState}):
  * architectural state plus the tcg execution loop.
  *
  * <p>State layout (shared contract between the interpreter and the system-level code):

@@ -120,7 +120,7 @@ public final class Decoder {
         for (int op = 0x50; op < 0x80; op++) {
             TWO[op] = op >= 0x70 && op <= 0x73 ? M | IB : op == 0x77 ? I_NONE : M;
         }
-        for (int op = 0xd1; op < 0xff; op++) {
+        for (int op = 0xd0; op < 0xff; op++) {
             TWO[op] = M;
         }
         TWO[0xc2] = M | IB;

@@ -33,9 +33,10 @@ final class Mmx {
         }
         f.top = 0;
         f.empty = 0;
-        int d = i.reg;
+        int d = i.reg & 7; // REX.R/B do not reach the eight MMX registers
+        int rm = i.rm & 7;
         switch (op) {
-            case 0x6e -> write(f, d, x.ldrm(i, 4) & 0xffffffffL);
+            case 0x6e -> write(f, d, (int) x.ldrm(i, 4) & 0xffffffffL);
             case 0x7e -> x.strm(i, 4, (int) f.mant[d]);
             case 0x6f -> write(f, d, source(x, i, f));
             case 0x7f, 0xe7 -> {
@@ -43,7 +44,7 @@ final class Mmx {
                     if (op == 0xe7) {
                         throw x.ud();
                     }
-                    write(f, i.rm, f.mant[d]);
+                    write(f, rm, f.mant[d]);
                 } else {
                     long la = x.lin(i.seg, x.ea(i), 8);
                     x.wr(la + 4, 4, (int) (f.mant[d] >>> 32));
@@ -70,8 +71,8 @@ final class Mmx {
                 }
                 f.res0 = 0;
                 f.res1 = 0;
-                SseOps.shiftLanes(f, kind, es, f.mant[i.rm], 0, i.imm & 0xff, 8);
-                write(f, i.rm, f.res0);
+                SseOps.shiftLanes(f, kind, es, f.mant[rm], 0, i.imm & 0xff, 8);
+                write(f, rm, f.res0);
             }
             case 0xc4 -> {
                 int w = (int) x.ldrm(i, 2) & 0xffff;
@@ -82,7 +83,7 @@ final class Mmx {
                 if (i.mod != 3) {
                     throw x.ud();
                 }
-                x.w32(d, (int) (f.mant[i.rm] >>> (16 * (i.imm & 3))) & 0xffff);
+                x.w32(d, (int) (f.mant[rm] >>> (16 * (i.imm & 3))) & 0xffff);
             }
             case 0xd7 -> {
                 if (i.mod != 3) {
@@ -90,7 +91,7 @@ final class Mmx {
                 }
                 int m = 0;
                 for (int k = 0; k < 8; k++) {
-                    m |= (int) ((f.mant[i.rm] >>> (8 * k + 7)) & 1) << k;
+                    m |= (int) ((f.mant[rm] >>> (8 * k + 7)) & 1) << k;
                 }
                 x.w32(d, m);
             }
@@ -102,7 +103,7 @@ final class Mmx {
                 int seg = i.segOverride ? i.seg : Interpreter.DS;
                 x.lin(seg, off, 8);
                 for (int k = 0; k < 8; k++) {
-                    if (((f.mant[i.rm] >>> (8 * k + 7)) & 1) != 0) {
+                    if (((f.mant[rm] >>> (8 * k + 7)) & 1) != 0) {
                         int o = i.a32 ? off + k : (off + k) & 0xffff;
                         x.wr(x.lin(seg, o, 1), 1, (int) (f.mant[d] >>> (8 * k)));
                     }
@@ -125,10 +126,10 @@ final class Mmx {
 
     private static long source(Interpreter x, Insn i, FpuState f) {
         if (i.mod == 3) {
-            return f.mant[i.rm];
+            return f.mant[i.rm & 7];
         }
         long la = x.lin(i.seg, x.ea(i), 8);
-        return (x.rd(la, 4) & 0xffffffffL) | ((long) x.rd(la + 4, 4) << 32);
+        return ((int) x.rd(la, 4) & 0xffffffffL) | ((long) (int) x.rd(la + 4, 4) << 32);
     }
 
     private static void write(FpuState f, int r, long v) {

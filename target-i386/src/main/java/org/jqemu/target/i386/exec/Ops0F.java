@@ -112,7 +112,7 @@ final class Ops0F {
                 x.rmwStore(i, la, s, sum);
             }
             case 0xc7 -> cmpxchg8b(x, i);
-            case 0xae -> Sse.group15(x, i); // FXSAVE/FXRSTOR/LDMXCSR/STMXCSR, fences
+            case 0xae -> Sse.group15(x, i);
             case 0xc3 -> { // MOVNTI m32/m64, r: the non-temporal hint means nothing here
                 if (i.mod == 3) {
                     throw x.ud();

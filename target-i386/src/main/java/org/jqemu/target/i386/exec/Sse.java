@@ -12,7 +12,8 @@ import org.jqemu.target.i386.fpu.FpuState;
  * <p>The FXSAVE image is the 32-bit legacy layout (SDM vol. 1, table 10-2): FCW, FSW, the
  * abridged tag byte, FOP, FIP/FCS, FDP/FDS, MXCSR and MXCSR_MASK, ST0-ST7 in 16-byte slots, then
  * XMM0-XMM7. MXCSR and the XMM registers are saved and restored only with CR4.OSFXSR, as QEMU
- * does (the SDM leaves it implementation specific). The 64-bit (REX.W) layout is not done yet.
+ * does (the SDM leaves it implementation specific). In 64-bit mode XMM8-15 follow; the REX.W
+ * (FXSAVE64) variant's 64-bit FIP/FDP fields are not written differently yet (kernels ignore them).
  */
 final class Sse {
     private Sse() {
@@ -67,7 +68,7 @@ final class Sse {
     }
 
     private static long rd64(Interpreter x, long la) {
-        return (x.rd(la, 4) & 0xffffffffL) | ((long) x.rd(la + 4, 4) << 32);
+        return ((int) x.rd(la, 4) & 0xffffffffL) | ((long) (int) x.rd(la + 4, 4) << 32);
     }
 
     static void fxsave(Interpreter x, Insn i) {
@@ -94,7 +95,8 @@ final class Sse {
             x.wr(a + 8, 2, f.sexp[p]);
         }
         if (sse) {
-            for (int r = 0; r < 8; r++) {
+            int n = i.m64 ? 16 : 8; // XMM8-15 exist in 64-bit mode only
+            for (int r = 0; r < n; r++) {
                 wr64(x, la + 160 + 16L * r, f.xmm[2 * r]);
                 wr64(x, la + 168 + 16L * r, f.xmm[2 * r + 1]);
             }
@@ -115,9 +117,9 @@ final class Sse {
         int sw = (int) x.rd(la + 2, 2) & 0xffff;
         int tag = (int) x.rd(la + 4, 1) & 0xff;
         int fop = (int) x.rd(la + 6, 2) & 0x7ff;
-        long fip = x.rd(la + 8, 4) & 0xffffffffL;
+        long fip = (int) x.rd(la + 8, 4) & 0xffffffffL;
         int fcs = (int) x.rd(la + 12, 2) & 0xffff;
-        long fdp = x.rd(la + 16, 4) & 0xffffffffL;
+        long fdp = (int) x.rd(la + 16, 4) & 0xffffffffL;
         int fds = (int) x.rd(la + 20, 2) & 0xffff;
         long[] m = f.loadM;
         int[] se = f.loadSe;
@@ -127,8 +129,9 @@ final class Sse {
             se[k] = (int) x.rd(a + 8, 2) & 0xffff;
         }
         long[] xmm = f.loadXmm;
+        int nx = i.m64 ? 32 : 16;
         if (sse) {
-            for (int r = 0; r < 16; r++) {
+            for (int r = 0; r < nx; r++) {
                 xmm[r] = rd64(x, la + 160 + 8L * r);
             }
         }
@@ -147,7 +150,7 @@ final class Sse {
         }
         if (sse) {
             f.mxcsr = mxcsr;
-            System.arraycopy(xmm, 0, f.xmm, 0, 16);
+            System.arraycopy(xmm, 0, f.xmm, 0, nx);
         }
     }
 

@@ -8,7 +8,9 @@ import org.jqemu.target.i386.fpu.FpuState;
  * SSE and SSE2 instructions on XMM registers (Intel SDM vol. 2; opcode map vol. 2 appendix A.3,
  * the mandatory prefix none/66/F3/F2 selecting PS/PD/SS/SD): data movement, the 128-bit integer
  * operations, packed and scalar single/double arithmetic, comparisons and conversions. The
- * integer opcodes without a prefix go to {@link Mmx}. Not done: SSE3 and later, MOVQ2DQ/MOVDQ2Q,
+ * integer opcodes without a prefix go to {@link Mmx}. SSE3: LDDQU, MOVDDUP, MOVSLDUP, MOVSHDUP,
+ * HADD/HSUB, ADDSUB (FISTTP is in X87; MONITOR/MWAIT are not). Not done: SSSE3 and later (the
+ * 0F 38 / 0F 3A opcode maps), MOVQ2DQ/MOVDQ2Q,
  * the MMX-operand conversions (CVTPI2PS, CVTPS2PI, CVTPI2PD, ...), PREFETCHh is the existing
  * hint NOP.
  *
@@ -29,23 +31,16 @@ final class SseOps {
     /** Opcodes of the 0F page handled here. */
     static boolean handles(int op) {
         return (op >= 0x10 && op <= 0x17) || (op >= 0x28 && op <= 0x2f) || (op >= 0x50 && op <= 0x7f
-                && op != 0x78 && op != 0x79 && op != 0x7a && op != 0x7b && op != 0x7c && op != 0x7d)
-                || (op >= 0xc2 && op <= 0xc6) || (op >= 0xd1 && op <= 0xfe);
+                && op != 0x78 && op != 0x79 && op != 0x7a && op != 0x7b)
+                || (op >= 0xc2 && op <= 0xc6 && op != 0xc3) || (op >= 0xd0 && op <= 0xfe);
     }
 
     private static boolean p66(Interpreter x, Insn i) {
-        boolean code32 = (x.c.segAttr[Interpreter.CS] & 0x4000) != 0;
+        boolean code32 = i.m64 || (x.c.segAttr[Interpreter.CS] & 0x4000) != 0;
         return i.o32 != code32;
     }
 
     static void exec(Interpreter x, Insn i, int op) {
-        if (op == 0xc3) { // MOVNTI m32, r32: an ordinary store here (no caches to bypass)
-            if (i.mod == 3 || i.rep != 0 || p66(x, i)) {
-                throw x.ud();
-            }
-            x.strm(i, 4, x.r32(i.reg));
-            return;
-        }
         int pfx = i.rep == 2 ? 0xf2 : i.rep == 1 ? 0xf3 : p66(x, i) ? 0x66 : 0;
         FpuState f = x.c.fpu;
         if (pfx == 0 && (op >= 0x60 && op <= 0x7f || op >= 0xd1 || op == 0xc4 || op == 0xc5)) {
@@ -99,6 +94,10 @@ final class SseOps {
                 storeMem(x, i, v[2 * d], v[2 * d + 1], 16, true);
             }
             case 0x12, 0x13, 0x16, 0x17 -> {
+                if ((op == 0x12 || op == 0x16) && (pfx == 0xf2 || pfx == 0xf3)) {
+                    sse3Dup(x, i, op, pfx, f);
+                    return;
+                }
                 if (pfx != 0 && pfx != 0x66) {
                     throw x.ud();
                 }
@@ -142,15 +141,19 @@ final class SseOps {
                 if (pfx != 0xf3 && pfx != 0xf2) {
                     throw x.ud();
                 }
-                int n = (int) x.ldrm(i, 4);
+                long n = i.o64 ? x.ldrm(i, 8) : (int) x.ldrm(i, 4); // REX.W: a 64-bit integer
                 if (pfx == 0xf3) {
                     float r = (float) n;
-                    if ((long) r != n) {
+                    if (new java.math.BigDecimal(r).compareTo(java.math.BigDecimal.valueOf(n)) != 0) {
                         raise(x, f, PE);
                     }
                     setLow(v, d, Float.floatToRawIntBits(r) & 0xffffffffL, 4);
                 } else {
-                    setLow(v, d, Double.doubleToRawLongBits(n), 8);
+                    double r = (double) n;
+                    if ((long) r != n || r == 0x1p63) {
+                        raise(x, f, PE);
+                    }
+                    setLow(v, d, Double.doubleToRawLongBits(r), 8);
                 }
             }
             case 0x2c, 0x2d -> {
@@ -159,7 +162,12 @@ final class SseOps {
                 }
                 load(x, i, f, pfx == 0xf3 ? 4 : 8, false);
                 double a = pfx == 0xf3 ? Float.intBitsToFloat((int) f.src[0]) : Double.longBitsToDouble(f.src[0]);
-                x.w32(d, toInt32(x, f, a, op == 0x2c ? 3 : (f.mxcsr >> 13) & 3));
+                int rc = op == 0x2c ? 3 : (f.mxcsr >> 13) & 3;
+                if (i.o64) {
+                    x.wreg(d, 8, toInt64(x, f, a, rc));
+                } else {
+                    x.w32(d, toInt32(x, f, a, rc));
+                }
             }
             case 0x2e, 0x2f -> {
                 if (pfx != 0 && pfx != 0x66) {
@@ -211,6 +219,7 @@ final class SseOps {
             case 0x5a -> convertFloat(x, i, pfx, f);
             case 0x5b -> convertDq(x, i, pfx, f);
             case 0xc2 -> compare(x, i, pfx, f);
+            case 0x7c, 0x7d, 0xd0 -> horizontal(x, i, op, pfx, f);
             case 0x6e, 0x7e -> {
                 if (op == 0x7e && pfx == 0xf3) { // MOVQ xmm, xmm/m64
                     load(x, i, f, 8, false);
@@ -218,9 +227,11 @@ final class SseOps {
                     v[2 * d + 1] = 0;
                 } else if (pfx != 0x66) {
                     throw x.ud();
-                } else if (op == 0x6e) {
-                    v[2 * d] = x.ldrm(i, 4) & 0xffffffffL;
+                } else if (op == 0x6e) { // MOVD xmm, r/m32; with REX.W MOVQ xmm, r/m64
+                    v[2 * d] = i.o64 ? x.ldrm(i, 8) : (int) x.ldrm(i, 4) & 0xffffffffL;
                     v[2 * d + 1] = 0;
+                } else if (i.o64) {
+                    x.strm(i, 8, v[2 * d]);
                 } else {
                     x.strm(i, 4, (int) v[2 * d]);
                 }
@@ -319,11 +330,11 @@ final class SseOps {
         }
         long la = x.lin(i.seg, off, size);
         if (size == 4) {
-            f.src[0] = x.rd(la, 4) & 0xffffffffL;
+            f.src[0] = (int) x.rd(la, 4) & 0xffffffffL;
             f.src[1] = 0;
         } else {
-            f.src[0] = (x.rd(la, 4) & 0xffffffffL) | ((long) x.rd(la + 4, 4) << 32);
-            f.src[1] = size == 16 ? (x.rd(la + 8, 4) & 0xffffffffL) | ((long) x.rd(la + 12, 4) << 32) : 0;
+            f.src[0] = ((int) x.rd(la, 4) & 0xffffffffL) | ((long) (int) x.rd(la + 4, 4) << 32);
+            f.src[1] = size == 16 ? ((int) x.rd(la + 8, 4) & 0xffffffffL) | ((long) (int) x.rd(la + 12, 4) << 32) : 0;
         }
     }
 
@@ -647,6 +658,28 @@ final class SseOps {
         return (int) r;
     }
 
+    /** As {@link #toInt32} for a 64-bit destination (REX.W). */
+    private static long toInt64(Interpreter x, FpuState f, double a, int rc) {
+        if (Double.isNaN(a)) {
+            raise(x, f, IE);
+            return Long.MIN_VALUE;
+        }
+        double r = switch (rc) {
+            case 0 -> Math.rint(a);
+            case 1 -> Math.floor(a);
+            case 2 -> Math.ceil(a);
+            default -> a < 0 ? Math.ceil(a) : Math.floor(a);
+        };
+        if (r >= 0x1p63 || r < -0x1p63) {
+            raise(x, f, IE);
+            return Long.MIN_VALUE;
+        }
+        if (r != a) {
+            raise(x, f, PE);
+        }
+        return (long) r;
+    }
+
     private static void convertFloat(Interpreter x, Insn i, int pfx, FpuState f) {
         long[] v = f.xmm;
         int d = i.reg;
@@ -724,6 +757,71 @@ final class SseOps {
         v[2 * d + 1] = r1;
     }
 
+    // ---- SSE3 -----------------------------------------------------------------------------
+
+    /** MOVDDUP (F2 0F 12), MOVSLDUP (F3 0F 12), MOVSHDUP (F3 0F 16). */
+    private static void sse3Dup(Interpreter x, Insn i, int op, int pfx, FpuState f) {
+        long[] v = f.xmm;
+        int d = i.reg;
+        if (pfx == 0xf2) {
+            if (op != 0x12) {
+                throw x.ud();
+            }
+            load(x, i, f, 8, false);
+            v[2 * d] = f.src[0];
+            v[2 * d + 1] = f.src[0];
+            return;
+        }
+        load(x, i, f, 16, true);
+        int sh = op == 0x12 ? 0 : 32;
+        long lo = (f.src[0] >>> sh) & 0xffffffffL;
+        long hi = (f.src[1] >>> sh) & 0xffffffffL;
+        v[2 * d] = lo | (lo << 32);
+        v[2 * d + 1] = hi | (hi << 32);
+    }
+
+    /** HADDPD/HSUBPD (66 0F 7C/7D), HADDPS/HSUBPS (F2 0F 7C/7D), ADDSUBPD/PS (66/F2 0F D0). */
+    private static void horizontal(Interpreter x, Insn i, int op, int pfx, FpuState f) {
+        if (pfx != 0x66 && pfx != 0xf2) {
+            throw x.ud();
+        }
+        long[] v = f.xmm;
+        int d = i.reg;
+        load(x, i, f, 16, true);
+        f.simdFlags = 0;
+        long a0 = v[2 * d], a1 = v[2 * d + 1], b0 = f.src[0], b1 = f.src[1];
+        long r0, r1;
+        if (pfx == 0x66) {
+            if (op == 0xd0) {
+                r0 = opD(f, 0x5c, a0, b0);
+                r1 = opD(f, 0x58, a1, b1);
+            } else {
+                int o = op == 0x7c ? 0x58 : 0x5c;
+                r0 = opD(f, o, a0, a1);
+                r1 = opD(f, o, b0, b1);
+            }
+        } else {
+            int e0, e1, e2, e3;
+            if (op == 0xd0) { // even lanes subtract, odd lanes add
+                e0 = opS(f, 0x5c, (int) a0, (int) b0);
+                e1 = opS(f, 0x58, (int) (a0 >>> 32), (int) (b0 >>> 32));
+                e2 = opS(f, 0x5c, (int) a1, (int) b1);
+                e3 = opS(f, 0x58, (int) (a1 >>> 32), (int) (b1 >>> 32));
+            } else {
+                int o = op == 0x7c ? 0x58 : 0x5c;
+                e0 = opS(f, o, (int) a0, (int) (a0 >>> 32));
+                e1 = opS(f, o, (int) a1, (int) (a1 >>> 32));
+                e2 = opS(f, o, (int) b0, (int) (b0 >>> 32));
+                e3 = opS(f, o, (int) b1, (int) (b1 >>> 32));
+            }
+            r0 = (e0 & 0xffffffffL) | ((long) e1 << 32);
+            r1 = (e2 & 0xffffffffL) | ((long) e3 << 32);
+        }
+        raise(x, f, f.simdFlags);
+        v[2 * d] = r0;
+        v[2 * d + 1] = r1;
+    }
+
     // ---- 128-bit integer operations (66 prefix) -------------------------------------------
 
     static long lane(long lo, long hi, int k, int es) {
@@ -768,6 +866,15 @@ final class SseOps {
         boolean mmx = width == 8;
         if (op == 0xe6 && pfx != 0) {
             cvtE6(x, i, pfx, f);
+            return;
+        }
+        if (op == 0xf0) { // LDDQU (SSE3): an unaligned load
+            if (pfx != 0xf2 || i.mod == 3) {
+                throw x.ud();
+            }
+            load(x, i, f, 16, false);
+            f.xmm[2 * i.reg] = f.src[0];
+            f.xmm[2 * i.reg + 1] = f.src[1];
             return;
         }
         if (pfx != 0x66 && !mmx) {

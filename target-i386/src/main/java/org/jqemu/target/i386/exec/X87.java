@@ -151,7 +151,7 @@ final class X87 {
     }
 
     private static long rd64(Interpreter x, long la) {
-        return (x.rd(la, 4) & 0xffffffffL) | ((long) x.rd(la + 4, 4) << 32);
+        return ((int) x.rd(la, 4) & 0xffffffffL) | ((long) (int) x.rd(la + 4, 4) << 32);
     }
 
     private static void wr64(Interpreter x, long la, long v) {
@@ -183,9 +183,9 @@ final class X87 {
                 } else if (op == 0xdc) {
                     fp.fromDoubleBits(rd64(x, la));
                 } else if (op == 0xda) {
-                    fp.fromLong(x.rd(la, 4));
+                    fp.fromLong((int) x.rd(la, 4));
                 } else {
-                    fp.fromLong((short) x.rd(la, 2));
+                    fp.fromLong((short) (int) x.rd(la, 2));
                 }
                 pointers(x, i, op, f);
                 arith(f, fp, reg, 0, fp.m, fp.se, false);
@@ -270,7 +270,7 @@ final class X87 {
             default -> { // 0xdf
                 switch (reg) {
                     case 0 -> {
-                        int v = (short) x.rd(la(x, i, 2), 2);
+                        int v = (short) (int) x.rd(la(x, i, 2), 2);
                         pointers(x, i, op, f);
                         fp.fromLong(v);
                         load(f, fp);
@@ -362,7 +362,7 @@ final class X87 {
             int b = (int) x.rd(la + k, 1);
             v = v * 100 + ((b >> 4) & 0xf) * 10 + (b & 0xf);
         }
-        boolean negative = (x.rd(la + 9, 1) & 0x80) != 0;
+        boolean negative = ((int) x.rd(la + 9, 1) & 0x80) != 0;
         pointers(x, i, op, f);
         fp.fromLong(v);
         push(f, fp.m, negative ? fp.se | 0x8000 : fp.se);

@@ -36,7 +36,7 @@ public final class FpuState {
     /** Scratch for FRSTOR/FXRSTOR, which read the whole image before changing anything. */
     public final long[] loadM = new long[8];
     public final int[] loadSe = new int[8];
-    public final long[] loadXmm = new long[16];
+    public final long[] loadXmm = new long[32];
     /** Scratch: a 128-bit result being assembled, and MXCSR flags of the executing instruction. */
     public long res0, res1;
     public int simdFlags;
