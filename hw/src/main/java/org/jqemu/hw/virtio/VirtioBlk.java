@@ -1,0 +1,170 @@
+package org.jqemu.hw.virtio;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import org.jqemu.system.block.RawImage;
+import org.jqemu.system.machine.Machine;
+
+/**
+ * virtio-blk (virtio 1.2, 5.2 "Block Device"): one request queue; each request is a 16-byte
+ * header (type, reserved, sector) the device reads, data in the direction of the request, and a
+ * status byte the device writes last (5.2.6). Supported types: IN, OUT, FLUSH and GET_ID; others
+ * complete with UNSUPP. A read-only image advertises VIRTIO_BLK_F_RO and fails writes with
+ * IOERR; a host I/O error also becomes IOERR for the guest, never an emulator failure.
+ *
+ * <p>Requests run synchronously in the notify handler for now; moving I/O off the vCPU thread
+ * is later work.
+ */
+public final class VirtioBlk extends VirtioDevice {
+    // Feature bits (5.2.3).
+    public static final int F_SEG_MAX = 2;
+    public static final int F_RO = 5;
+    public static final int F_BLK_SIZE = 6;
+    public static final int F_FLUSH = 9;
+
+    // Request types and status values (5.2.6).
+    public static final int T_IN = 0;
+    public static final int T_OUT = 1;
+    public static final int T_FLUSH = 4;
+    public static final int T_GET_ID = 8;
+    public static final int S_OK = 0;
+    public static final int S_IOERR = 1;
+    public static final int S_UNSUPP = 2;
+
+    public static final int SECTOR = 512;
+    public static final int QUEUE_SIZE = 256;
+    /** Length of the GET_ID answer (VIRTIO_BLK_ID_BYTES). */
+    public static final int ID_BYTES = 20;
+    private static final int HEADER = 16;
+    private static final int CONFIG_SIZE = 60;
+
+    private final RawImage image;
+    private final byte[] serial;
+    private final byte[] config = new byte[CONFIG_SIZE];
+    private final byte[] header = new byte[HEADER];
+
+    public VirtioBlk(Machine machine, String id, RawImage image, String serial) {
+        super(machine, id, ID_BLOCK, features(image), QUEUE_SIZE);
+        this.image = image;
+        this.serial = serial == null ? new byte[0] : serial.getBytes(StandardCharsets.US_ASCII);
+        // Config layout (5.2.4): capacity in 512-byte sectors, size_max, seg_max, geometry, blk_size.
+        putLe(config, 0, 8, image.size() / SECTOR);
+        putLe(config, 12, 4, QUEUE_SIZE - 2);
+        putLe(config, 20, 4, SECTOR);
+        putLe(config, 34, 2, 1); // num_queues, meaningful only with VIRTIO_BLK_F_MQ
+    }
+
+    private static long features(RawImage image) {
+        long f = bit(F_SEG_MAX) | bit(F_BLK_SIZE) | bit(F_FLUSH);
+        return image.readOnly() ? f | bit(F_RO) : f;
+    }
+
+    public RawImage image() {
+        return image;
+    }
+
+    @Override
+    public int configSize() {
+        return CONFIG_SIZE;
+    }
+
+    @Override
+    public long readConfig(int offset, int size) {
+        return readLe(config, offset, size);
+    }
+
+    @Override
+    protected void resetDevice() {}
+
+    @Override
+    protected void queueNotified(Virtqueue q) {
+        VirtqElement e;
+        int done = 0;
+        while ((e = q.pop()) != null) {
+            int written = handle(e);
+            if (written < 0) {
+                break; // the device needs reset; nothing more is processed
+            }
+            q.push(e, written);
+            done++;
+        }
+        if (done > 0) {
+            q.flush();
+        }
+    }
+
+    /** Serves one request; returns the bytes written to the driver, or -1 for a malformed one. */
+    private int handle(VirtqElement e) {
+        if (e.outBytes() < HEADER || e.inBytes() < 1) {
+            needsReset("request of %d readable / %d writable bytes has no room for header and status",
+                    e.outBytes(), e.inBytes());
+            return -1;
+        }
+        e.readOut(0, header, 0, HEADER);
+        int type = (int) readLe(header, 0, 4);
+        long sector = readLe(header, 8, 8);
+        long statusAt = e.inBytes() - 1;
+        int status;
+        int written = 1;
+        switch (type) {
+            case T_IN -> {
+                long n = e.inBytes() - 1;
+                status = checkRange(sector, n);
+                if (status == S_OK) {
+                    try {
+                        image.read(sector * SECTOR, e.buffers(true, 0, n));
+                        e.writtenIn(0, n);
+                        written = (int) n + 1;
+                    } catch (IOException | RuntimeException ex) {
+                        status = hostError("read", sector, ex);
+                    }
+                }
+            }
+            case T_OUT -> {
+                long n = e.outBytes() - HEADER;
+                status = image.readOnly() ? S_IOERR : checkRange(sector, n);
+                if (status == S_OK) {
+                    try {
+                        image.write(sector * SECTOR, e.buffers(false, HEADER, n));
+                    } catch (IOException | RuntimeException ex) {
+                        status = hostError("write", sector, ex);
+                    }
+                }
+            }
+            case T_FLUSH -> {
+                status = S_OK;
+                try {
+                    image.flush();
+                } catch (IOException | RuntimeException ex) {
+                    status = hostError("flush", sector, ex);
+                }
+            }
+            case T_GET_ID -> {
+                int n = (int) Math.min(ID_BYTES, e.inBytes() - 1);
+                byte[] id = new byte[n];
+                System.arraycopy(serial, 0, id, 0, Math.min(n, serial.length));
+                e.writeIn(0, id, 0, n);
+                written = n + 1;
+                status = S_OK;
+            }
+            default -> status = S_UNSUPP;
+        }
+        e.writeInByte(statusAt, status);
+        return written;
+    }
+
+    /** A transfer must be whole sectors inside the disk; otherwise the request fails with IOERR. */
+    private int checkRange(long sector, long bytes) {
+        long sectors = image.size() / SECTOR;
+        if (bytes % SECTOR != 0 || sector < 0 || sector > sectors || bytes / SECTOR > sectors - sector) {
+            guestError("request at sector %d of %d bytes outside a disk of %d sectors", sector, bytes, sectors);
+            return S_IOERR;
+        }
+        return S_OK;
+    }
+
+    private int hostError(String what, long sector, Exception ex) {
+        machine.log().guestError("%s: host %s error at sector %d: %s", id(), what, sector, ex.getMessage());
+        return S_IOERR;
+    }
+}
