@@ -67,7 +67,7 @@ public final class TestMachines {
      * whose deadline has passed runs on the next loop pass, so a few passes settle everything.
      */
     public static void drain(Machine m) throws InterruptedException {
-        for (int i = 0; i < 20; i++) {
+        for (int i = 0; i < 50; i++) {
             CountDownLatch done = new CountDownLatch(1);
             m.mainLoop().post(done::countDown);
             if (!done.await(10, TimeUnit.SECONDS)) {

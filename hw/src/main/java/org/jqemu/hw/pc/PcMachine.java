@@ -2,13 +2,23 @@ package org.jqemu.hw.pc;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import org.jqemu.hw.acpi.Piix4Pm;
 import org.jqemu.hw.audio.PcSpeaker;
 import org.jqemu.hw.chr.IsaSerialType;
 import org.jqemu.hw.input.I8042;
+import org.jqemu.hw.intc.ApicBus;
 import org.jqemu.hw.intc.I8259;
+import org.jqemu.hw.intc.IoApic;
+import org.jqemu.hw.intc.LocalApic;
 import org.jqemu.hw.isa.IsaBus;
+import org.jqemu.hw.nvram.FwCfg;
+import org.jqemu.hw.pci.I440fxHost;
+import org.jqemu.hw.pci.PciBus;
+import org.jqemu.hw.pci.Piix3;
 import org.jqemu.hw.rtc.Mc146818Rtc;
+import org.jqemu.hw.timer.Hpet;
 import org.jqemu.hw.timer.I8254Pit;
 import org.jqemu.system.chardev.Chardev;
 import org.jqemu.system.irq.IrqLine;
@@ -17,9 +27,11 @@ import org.jqemu.system.machine.MachineConfig;
 import org.jqemu.system.machine.MachineType;
 import org.jqemu.system.memory.AliasRegion;
 import org.jqemu.system.memory.ContainerRegion;
+import org.jqemu.system.memory.IoRegion;
 import org.jqemu.system.memory.RamRegion;
 import org.jqemu.system.options.ConfigException;
 import org.jqemu.target.i386.X86Cpu;
+import org.jqemu.target.i386.X86InterruptSource;
 
 /**
  * The {@code pc} machine: QEMU's "Standard PC (i440FX + PIIX, 1996)" as far as jqemu has built it.
@@ -27,8 +39,12 @@ import org.jqemu.target.i386.X86Cpu;
  * controllers, the ISA bus and its legacy devices at their traditional ports, and the firmware
  * (a BIOS ROM, or a multiboot kernel entered directly).
  *
- * <p>Not there yet: the i440FX PCI host bridge (so no PAM shadow-RAM control or PCI devices),
- * VGA (the 0xA0000-0xBFFFF window is plain RAM), IDE/floppy, the I/O APIC, fw_cfg and ACPI.
+ * <p>Also there: the i440FX PCI host bridge with PAM shadow RAM, the PIIX3 ISA bridge (PCI
+ * interrupt routing, reset port 0xCF9) and PIIX4 power management (ACPI PM registers, SCI), the
+ * local APICs and the I/O APIC, the HPET, and QEMU's fw_cfg device.
+ *
+ * <p>Not there yet: VGA (the 0xA0000-0xBFFFF window is plain RAM), IDE/floppy, ACPI
+ * tables (firmware's), and the CPU side of the local APIC beyond INTR (see {@link #connectCpu}).
  */
 public final class PcMachine implements MachineType {
     /** RAM from here to 4 GiB is left for PCI devices and the BIOS: QEMU's gigabyte-aligned split. */
@@ -36,6 +52,12 @@ public final class PcMachine implements MachineType {
     /** RAM at or above this size is split (QEMU's default max-ram-below-4g, 3.5 GiB). */
     static final long MAX_RAM_BELOW_4G = 0xe000_0000L;
     static final long FOUR_GIB = 1L << 32;
+    static final long IOAPIC_BASE = 0xfec0_0000L;
+    /** The I/O APIC's ID, as QEMU's MADT states it (ACPI_BUILD_IOAPIC_ID). */
+    static final int IOAPIC_ID = 0;
+    static final long HPET_BASE = 0xfed0_0000L;
+    /** Where SeaBIOS puts the PIIX4 PM I/O block on QEMU's pc (the FADT's PM1a_EVT_BLK). */
+    static final int PM_IO_BASE = 0x600;
 
     @Override
     public String name() {
@@ -93,32 +115,51 @@ public final class PcMachine implements MachineType {
             memory.add(FOUR_GIB, new AliasRegion("ram-above-4g", ram, split.below4g(), split.above4g()));
         }
         // Option ROM space 0xC0000-0xDFFFF (empty until VGA and option ROMs exist).
-        memory.add(0xc0000, RamRegion.allocate(machine.arena(), "pc.rom", 0x20000, true), 1);
+        RamRegion pcRom = RamRegion.allocate(machine.arena(), "pc.rom", 0x20000, true);
+        memory.add(0xc0000, pcRom, 1);
 
-        // CPUs; the boot CPU takes the interrupts of the 8259 pair.
-        X86Cpu boot = null;
+        // CPUs, each with its local APIC on the APIC bus; every CPU sees its own APIC at 0xFEE00000.
+        ApicBus apicBus = new ApicBus(machine);
+        machine.putComponent(ApicBus.class, apicBus);
+        memory.add(ApicBus.DEFAULT_BASE, new IoRegion("apic", ApicBus.MMIO_SIZE, apicBus.mmio()));
+        List<X86Cpu> cpus = new ArrayList<>();
+        List<LocalApic> lapics = new ArrayList<>();
         for (int i = 0; i < Math.max(1, config.smp); i++) {
             X86Cpu cpu = new X86Cpu(machine, i);
             machine.addCpu(cpu);
-            if (boot == null) {
-                boot = cpu;
-            }
+            cpus.add(cpu);
+            LocalApic lapic = new LocalApic(machine, apicBus, i, i);
+            machine.addDevice(lapic);
+            lapics.add(lapic);
         }
-        X86Cpu cpu = boot;
+        X86Cpu cpu = cpus.get(0);
+        LocalApic bspApic = lapics.get(0);
 
-        // Interrupt controllers: the slave's INT is the master's IR2.
-        I8259 master = new I8259(machine, "pic-master", 0xf8, cpu.intrLine());
+        // Interrupt controllers: the slave's INT is the master's IR2; the master's INT is the boot
+        // CPU's LINT0 (ExtINT), so its interrupts reach the CPU through the local APIC.
+        I8259 master = new I8259(machine, "pic-master", 0xf8, bspApic.lint0());
         I8259 slave = new I8259(machine, "pic-slave", 0xde, master.input(2));
         master.attachSlave(2, slave);
-        cpu.setInterruptController(master);
+        bspApic.setPic(master);
         machine.addDevice(master);
         machine.addDevice(slave);
+        IoApic ioapic = new IoApic(machine, apicBus, "ioapic", IOAPIC_ID);
+        memory.add(IOAPIC_BASE, new IoRegion("ioapic", 0x1000, ioapic.mmio()));
+        machine.addDevice(ioapic);
+        for (int i = 0; i < cpus.size(); i++) {
+            connectCpu(machine, cpus.get(i), lapics.get(i));
+        }
 
-        // The ISA bus: I/O ports plus IRQ0-7 on the master and IRQ8-15 on the slave.
+        // The ISA IRQs (GSI 0-15) go to the 8259 pair and to the I/O APIC: IRQ0 (the PIT) on
+        // pin 2, as the MADT's interrupt source override says; IRQ2 is the 8259 cascade only.
         IrqLine[] irqs = new IrqLine[IsaBus.IRQ_COUNT];
-        for (int i = 0; i < 8; i++) {
-            irqs[i] = master.input(i);
-            irqs[8 + i] = slave.input(i);
+        for (int i = 0; i < IsaBus.IRQ_COUNT; i++) {
+            IrqLine pic = i < 8 ? master.input(i) : slave.input(i - 8);
+            IrqLine apicPin = i == 0 ? ioapic.input(2) : i == 2 ? IrqLine.NONE : ioapic.input(i);
+            irqs[i] = level -> {
+                pic.set(level);
+                apicPin.set(level);
+            };
         }
         IsaBus isa = new IsaBus(machine, irqs);
         machine.putComponent(IsaBus.class, isa);
@@ -127,8 +168,33 @@ public final class PcMachine implements MachineType {
         isa.mapPorts("elcr-master", 0x4d0, 1, master.elcrPort());
         isa.mapPorts("elcr-slave", 0x4d1, 1, slave.elcrPort());
 
-        // Timer on IRQ0, and port 0x61 with counter 2's gate and output.
-        I8254Pit pit = new I8254Pit(machine, "pit", isa.irq(0));
+        // PCI: the i440FX host bridge (00:00.0, config ports 0xCF8-0xCFF, PAM shadow RAM) and the
+        // PIIX3 ISA bridge (00:01.0), which routes PIRQ A-D to ISA IRQs and owns reset port 0xCF9.
+        PciBus pci = new PciBus(machine, "pci.0");
+        machine.putComponent(PciBus.class, pci);
+        I440fxHost host = new I440fxHost(machine, pci, ram);
+        host.addPciSideRom(0xc0000, pcRom, 0, pcRom.size());
+        isa.mapPorts("pci-conf", 0xcf8, 8, host.configPorts());
+        machine.addDevice(host);
+        Piix3 piix3 = new Piix3(machine, pci, 0x08, irqs);
+        host.setResetControl(piix3.resetControlPort());
+        machine.addDevice(piix3);
+        // PIIX4 power management (00:01.3): ACPI PM1 events/control, PM timer, SCI on IRQ 9, APM
+        // port 0xB2. A BIOS places its I/O block (SeaBIOS: 0xB000); without one (-kernel) the
+        // board puts it at 0x600. ACPI tables must describe Piix4Pm.ioBase(), not a constant.
+        int pmPreset = config.kernel != null && config.bios == null ? PM_IO_BASE : 0;
+        Piix4Pm pm = new Piix4Pm(machine, pci, 0x0b, irqs[9], false, pmPreset);
+        isa.mapPorts("apm", 0xb2, 2, pm.apmPorts());
+        machine.putComponent(Piix4Pm.class, pm);
+        machine.addDevice(pm);
+
+        // The HPET (0xFED00000): in legacy replacement mode it takes over IRQ0 and IRQ8, so the
+        // PIT's and the RTC's interrupts pass through it. Its other routes are I/O APIC inputs.
+        Hpet hpet = new Hpet(machine, "hpet", n -> n < IsaBus.IRQ_COUNT && n != 2 ? isa.irq(n) : ioapic.input(n));
+        memory.add(HPET_BASE, new IoRegion("hpet", 0x400, hpet.mmio()));
+        machine.addDevice(hpet);
+        // The PIT on IRQ0, and port 0x61 with counter 2's gate and output.
+        I8254Pit pit = new I8254Pit(machine, "pit", hpet.pitInput());
         isa.mapPorts("pit", 0x40, 4, pit.ports());
         machine.addDevice(pit);
         PcSpeaker speaker = new PcSpeaker(machine, pit);
@@ -136,7 +202,7 @@ public final class PcMachine implements MachineType {
         machine.addDevice(speaker);
 
         // Real-time clock and CMOS RAM on IRQ8.
-        Mc146818Rtc rtc = new Mc146818Rtc(machine, "rtc", isa.irq(8));
+        Mc146818Rtc rtc = new Mc146818Rtc(machine, "rtc", hpet.rtcInput());
         isa.mapPorts("rtc", 0x70, 2, rtc.ports());
         machine.addDevice(rtc);
         fillCmos(rtc, split, config.smp);
@@ -161,19 +227,90 @@ public final class PcMachine implements MachineType {
         isa.mapPorts("ioport80", 0x80, 1, port80.port());
         machine.addDevice(port80);
 
+        // fw_cfg: what SeaBIOS and the guest read about this machine (ports 0x510-0x511, DMA 0x514).
+        FwCfg fwCfg = new FwCfg(machine, "fw_cfg", true);
+        isa.mapPorts("fwcfg", 0x510, 2, fwCfg.ioPorts());
+        isa.mapPorts("fwcfg.dma", 0x514, 8, fwCfg.dmaPorts());
+        machine.putComponent(FwCfg.class, fwCfg);
+        machine.addDevice(fwCfg);
+        fillFwCfg(fwCfg, config, ramSize);
+
         // Firmware: a BIOS ROM (-bios, or SeaBIOS by default), and/or a kernel entered directly.
         if (config.bios != null) {
-            PcSystemFirmware.map(machine, Path.of(config.bios), config.bios);
+            mapBiosOnPciSide(host, PcSystemFirmware.map(machine, Path.of(config.bios), config.bios));
         } else if (config.kernel == null) {
             if (!Files.isReadable(PcSystemFirmware.DEFAULT_BIOS)) {
                 throw new ConfigException("could not load PC BIOS '" + PcSystemFirmware.DEFAULT_BIOS.getFileName() + "'");
             }
-            PcSystemFirmware.map(machine, PcSystemFirmware.DEFAULT_BIOS,
-                    PcSystemFirmware.DEFAULT_BIOS.getFileName().toString());
+            mapBiosOnPciSide(host, PcSystemFirmware.map(machine, PcSystemFirmware.DEFAULT_BIOS,
+                    PcSystemFirmware.DEFAULT_BIOS.getFileName().toString()));
         }
         if (config.kernel != null) {
             DirectKernelBoot.install(machine, cpu, split.below4g(), split.above4g());
         }
+    }
+
+    /** The standard items QEMU's pc board puts in fw_cfg (hw/i386/fw_cfg.c, hw/nvram/fw_cfg.c). */
+    static void fillFwCfg(FwCfg fw, MachineConfig config, long ramSize) {
+        int cpus = Math.max(1, config.smp);
+        fw.addInt64(FwCfg.RAM_SIZE, ramSize);
+        fw.addInt16(FwCfg.NB_CPUS, cpus);
+        fw.addInt16(FwCfg.MAX_CPUS, cpus);
+        fw.addInt16(FwCfg.NOGRAPHIC, config.nographic ? 1 : 0);
+        fw.addInt16(FwCfg.BOOT_MENU, 0);
+        fw.addBytes(FwCfg.UUID, new byte[16]);
+        // No NUMA nodes: the node count (0), then one node number per possible CPU.
+        fw.addBytes(FwCfg.NUMA, new byte[8 * (1 + cpus)]);
+        // The PIT is wired to IOAPIC pin 2 (an ACPI interrupt source override).
+        fw.addInt32(FwCfg.X86_IRQ0_OVERRIDE, 1);
+        fw.addInt32(FwCfg.KERNEL_SIZE, 0);
+        fw.addInt32(FwCfg.INITRD_SIZE, 0);
+        fw.addInt32(FwCfg.CMDLINE_SIZE, 0);
+    }
+
+    /**
+     * Interim CPU hookup through the CPU's current public API (INTR pin + acknowledge): enough for
+     * 8259, I/O APIC and APIC-timer interrupts on the boot CPU. NMI, INIT and SIPI, CR8 and MSR
+     * 0x1B need the CPU to take the APIC as its {@code X86InterruptSource} (see that interface);
+     * until then they are logged as unimplemented. LEAD: replace this method's body with
+     * {@code cpu.setInterruptSource(apic)} once target-i386 offers it.
+     */
+    private static void connectCpu(Machine machine, X86Cpu cpu, LocalApic apic) {
+        IrqLine intr = cpu.intrLine();
+        cpu.setInterruptController(apic);
+        apic.connect(new X86InterruptSource.Pins() {
+            @Override
+            public void interruptRequest(boolean pending) {
+                intr.set(pending);
+            }
+
+            @Override
+            public void nmi() {
+                unimplemented("NMI");
+            }
+
+            @Override
+            public void init() {
+                unimplemented("INIT");
+            }
+
+            @Override
+            public void startup(int vector) {
+                unimplemented("SIPI");
+            }
+
+            private void unimplemented(String what) {
+                if (machine.log().unimp) {
+                    machine.log().unimplemented("CPU %d: %s from the local APIC not wired yet", cpu.index(), what);
+                }
+            }
+        });
+    }
+
+    /** The BIOS image's ISA window, as the PAM logic reads it for write-only shadow segments. */
+    private static void mapBiosOnPciSide(I440fxHost host, RamRegion bios) {
+        long isaSize = Math.min(bios.size(), PcSystemFirmware.ISA_BIOS_MAX);
+        host.addPciSideRom(0x100000 - isaSize, bios, bios.size() - isaSize, isaSize);
     }
 
     /**

@@ -291,10 +291,14 @@ public final class I8254Pit implements Device {
             }
         }
 
+        /**
+         * Plays every transition that is due, in order: when the main loop ran late, each edge
+         * still reaches the interrupt controller (bounded, so a tiny period cannot stall the loop).
+         */
         private void onTransition() {
-            long at = nextTransition;
-            if (at >= 0) {
-                updateIrq(at);
+            long now = now();
+            for (int i = 0; i < 1000 && nextTransition >= 0 && nextTransition <= now; i++) {
+                updateIrq(nextTransition);
             }
         }
 

@@ -145,6 +145,15 @@ public final class Machine implements AutoCloseable {
         return Collections.unmodifiableList(cpus);
     }
 
+    /**
+     * The CPU whose vCPU thread is calling, or null when called from another thread (main loop,
+     * tests). Per-CPU devices such as the x86 local APIC use it to know whose registers a memory
+     * access reaches.
+     */
+    public Cpu currentCpu() {
+        return VcpuThread.current();
+    }
+
     public void addDevice(Device device) {
         devices.add(device);
     }

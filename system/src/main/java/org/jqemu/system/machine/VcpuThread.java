@@ -13,6 +13,8 @@ import org.slf4j.LoggerFactory;
 final class VcpuThread implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger(VcpuThread.class);
 
+    private static final ThreadLocal<Cpu> CURRENT = new ThreadLocal<>();
+
     private final Machine machine;
     private final Cpu cpu;
     private final CpuExecutor executor;
@@ -38,6 +40,11 @@ final class VcpuThread implements Runnable {
         }
     }
 
+    /** The CPU the calling vCPU thread runs, or null on any other thread. */
+    static Cpu current() {
+        return CURRENT.get();
+    }
+
     boolean isCurrent() {
         return Thread.currentThread() == thread;
     }
@@ -51,6 +58,7 @@ final class VcpuThread implements Runnable {
 
     @Override
     public void run() {
+        CURRENT.set(cpu);
         try {
             while (!machine.terminating()) {
                 if (machine.vcpusMustPark()) {
