@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
 import org.jqemu.system.accel.Accelerator;
+import org.jqemu.system.block.BlockBackends;
 import org.jqemu.system.chardev.Chardev;
 import org.jqemu.system.chardev.ChardevFactory;
 import org.jqemu.system.cli.AcceleratorSelector;
@@ -123,6 +124,7 @@ public final class Main {
 
         type.build(m);
         config.machineOpts.checkAllUsed();
+        openBlockBackends(m, config);
         createDevices(m, config);
 
         m.start();
@@ -223,6 +225,19 @@ public final class Main {
             } else if (!config.nodefaults) {
                 m.addChardev(factory.createSerial("serial0", "null"));
             }
+        }
+    }
+
+    /** -blockdev and -drive images, opened before the devices that attach to them. */
+    private static void openBlockBackends(Machine m, MachineConfig config) throws ConfigException {
+        BlockBackends backends = new BlockBackends();
+        m.putComponent(BlockBackends.class, backends);
+        m.addResourceToClose(backends);
+        for (Opts o : config.blockdevs) {
+            backends.openBlockdev(o);
+        }
+        for (Opts o : config.drives) {
+            backends.openDrive(o);
         }
     }
 

@@ -47,7 +47,7 @@ public final class BlockBackends implements AutoCloseable {
             default -> throw new ConfigException(where + ": Invalid parameter value for 'driver': '" + driver + "'");
         }
         o.checkAllUsed();
-        return add(node, RawImage.open(node, file, ro));
+        return add(node, open(where, node, file, ro));
     }
 
     /**
@@ -77,7 +77,15 @@ public final class BlockBackends implements AutoCloseable {
         o.getString("aio", null);
         o.getString("discard", null);
         o.checkAllUsed();
-        return add(id, RawImage.open(id, file, ro));
+        return add(id, open(where, id, file, ro));
+    }
+
+    private static RawImage open(String where, String id, String file, boolean ro) throws ConfigException {
+        try {
+            return RawImage.open(id, file, ro);
+        } catch (ConfigException e) {
+            throw new ConfigException(where + ": " + e.getMessage());
+        }
     }
 
     private RawImage add(String id, RawImage img) throws ConfigException {

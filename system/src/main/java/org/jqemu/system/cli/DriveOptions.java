@@ -1,0 +1,57 @@
+package org.jqemu.system.cli;
+
+import java.util.Map;
+import org.jqemu.system.machine.MachineConfig;
+import org.jqemu.system.options.ConfigException;
+import org.jqemu.system.options.Opts;
+
+/**
+ * {@code -drive} and {@code -blockdev} as far as jqemu has block devices: raw images, and
+ * {@code if=virtio} (a virtio-blk-pci device for the drive, as QEMU's "virtio" interface is on
+ * PCI boards) or {@code if=none} (a backend that a {@code -device ...,drive=ID} picks up).
+ * Opening the files happens later, when the machine is built.
+ */
+final class DriveOptions {
+    private DriveOptions() {}
+
+    static void drive(MachineConfig config, String where, String value) throws ConfigException {
+        Opts o = Opts.parse(where, value, null);
+        String iface = o.asMap().getOrDefault("if", "ide");
+        switch (iface) {
+            case "virtio", "none" -> {}
+            case "ide", "scsi", "floppy", "pflash", "mtd", "sd", "xen" -> throw new ConfigException(where
+                    + ": if=" + iface + " is not supported yet (if=virtio works" + (o.has("if") ? ")" : "; QEMU's default here is ide)"));
+            default -> throw new ConfigException(where + ": unsupported bus type '" + iface + "'");
+        }
+        if (o.has("snapshot")) {
+            throw new ConfigException(where + ": snapshot= is not supported yet");
+        }
+        if (!o.has("id")) {
+            int n = 0;
+            for (Opts d : config.drives) {
+                if (iface.equals(d.asMap().getOrDefault("if", "ide"))) {
+                    n++;
+                }
+            }
+            o.put("id", iface + n);
+        }
+        config.drives.add(o);
+        if (iface.equals("virtio")) {
+            config.devices.add(new Opts("-drive", Map.of("driver", "virtio-blk-pci", "drive", o.asMap().get("id"))));
+        }
+    }
+
+    static void blockdev(MachineConfig config, String where, String value) throws ConfigException {
+        if (value.startsWith("{")) {
+            throw new ConfigException(where + ": the JSON form of -blockdev is not supported yet");
+        }
+        Opts o = Opts.parse(where, value, null);
+        if (!o.has("driver")) {
+            throw new ConfigException(where + ": Parameter 'driver' is missing");
+        }
+        if (!o.has("node-name")) {
+            throw new ConfigException(where + ": A block device must be given a name (node-name) at the top level");
+        }
+        config.blockdevs.add(o);
+    }
+}

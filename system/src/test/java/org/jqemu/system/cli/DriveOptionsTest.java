@@ -1,0 +1,54 @@
+package org.jqemu.system.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.Map;
+import org.jqemu.system.machine.MachineConfig;
+import org.jqemu.system.options.ConfigException;
+import org.junit.jupiter.api.Test;
+
+class DriveOptionsTest {
+    private static MachineConfig parse(String... args) throws ConfigException {
+        return CommandLineParser.parse(args).config();
+    }
+
+    private static String error(String... args) {
+        return assertThrows(ConfigException.class, () -> CommandLineParser.parse(args)).getMessage();
+    }
+
+    @Test
+    void virtioDriveAddsABackendAndAVirtioBlkPciDevice() throws Exception {
+        MachineConfig c = parse("-drive", "file=a.img,format=raw,if=virtio", "-drive", "file=b,,c.img,if=virtio,readonly=on");
+        assertEquals(2, c.drives.size());
+        assertEquals(Map.of("file", "a.img", "format", "raw", "if", "virtio", "id", "virtio0"), c.drives.get(0).asMap());
+        assertEquals("b,c.img", c.drives.get(1).asMap().get("file"));
+        assertEquals("virtio1", c.drives.get(1).asMap().get("id"));
+        assertEquals(Map.of("driver", "virtio-blk-pci", "drive", "virtio0"), c.devices.get(0).asMap());
+        assertEquals(Map.of("driver", "virtio-blk-pci", "drive", "virtio1"), c.devices.get(1).asMap());
+    }
+
+    @Test
+    void noneDriveIsOnlyABackend() throws Exception {
+        MachineConfig c = parse("-drive", "file=a.img,if=none,id=d0", "-device", "virtio-blk-pci,drive=d0");
+        assertEquals("d0", c.drives.get(0).asMap().get("id"));
+        assertEquals(1, c.devices.size());
+        assertEquals("-device virtio-blk-pci,drive=d0", c.devices.get(0).option());
+    }
+
+    @Test
+    void blockdevNeedsDriverAndNodeName() throws Exception {
+        MachineConfig c = parse("-blockdev", "driver=raw,node-name=disk,file.driver=file,file.filename=x.img");
+        assertEquals("x.img", c.blockdevs.get(0).asMap().get("file.filename"));
+        assertEquals("-blockdev node-name=x: Parameter 'driver' is missing", error("-blockdev", "node-name=x"));
+        assertEquals("-blockdev driver=file,filename=x: A block device must be given a name (node-name) at the top level",
+                error("-blockdev", "driver=file,filename=x"));
+    }
+
+    @Test
+    void unsupportedInterfacesAreRefused() {
+        assertEquals("-drive file=a.img,if=scsi: if=scsi is not supported yet (if=virtio works)",
+                error("-drive", "file=a.img,if=scsi"));
+        assertEquals("-drive file=a.img,if=bogus: unsupported bus type 'bogus'", error("-drive", "file=a.img,if=bogus"));
+    }
+}
