@@ -1,7 +1,8 @@
 ; Boot sector for VirtioBlkSeabiosTest: SeaBIOS loads it from a virtio-blk-pci disk, so
 ; everything it does through INT 13h goes through SeaBIOS's own virtio driver and our device.
 ; Prints to the debug console (port 0x402): a start line, the text stored in sector 1 (a read),
-; then writes sector 1 back with its first byte changed to sector 2 (a write) and says so.
+; then writes sector 1 back with its first byte changed to sector 2 (a write) and says so,
+; and finally writes 0x10 (0x11 on a disk error) to isa-debug-exit's port 0x501.
 ; nasm -f bin -o virtio-boot.bin virtio-boot.asm
         org 0x7c00
         bits 16
@@ -32,9 +33,13 @@ start:  cli
         jc fail
         mov si, written
         call print
-        jmp stop
+        mov al, 0x10            ; isa-debug-exit, if present: exit status 0x21
+        jmp exit
 fail:   mov si, failed
         call print
+        mov al, 0x11            ; exit status 0x23
+exit:   mov dx, 0x501
+        out dx, al
 stop:   cli
         hlt
         jmp stop

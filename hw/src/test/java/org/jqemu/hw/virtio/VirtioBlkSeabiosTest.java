@@ -34,15 +34,7 @@ class VirtioBlkSeabiosTest {
     @Test
     void seabiosBootsFromVirtioBlkAndReadsAndWrites() throws Exception {
         assumeTrue(Files.isReadable(PcSystemFirmware.DEFAULT_BIOS), "Debian's seabios package is not installed");
-        byte[] disk = new byte[1 << 20];
-        try (InputStream in = getClass().getResourceAsStream("/virtio/virtio-boot.bin")) {
-            byte[] mbr = in.readAllBytes();
-            System.arraycopy(mbr, 0, disk, 0, 512);
-        }
-        byte[] text = "SECTOR-ONE-FROM-VIRTIO\n".getBytes(StandardCharsets.US_ASCII);
-        System.arraycopy(text, 0, disk, 512, text.length);
-        Path image = dir.resolve("boot.raw");
-        Files.write(image, disk);
+        Path image = bootDisk();
 
         MachineConfig c = new MachineConfig();
         c.ramSize = 128L << 20;
@@ -82,6 +74,52 @@ class VirtioBlkSeabiosTest {
         byte[] after = Files.readAllBytes(image);
         assertEquals('W', after[1024], "sector 2 was written through the device");
         assertEquals("ECTOR-ONE-FROM-VIRTIO", new String(after, 1025, 21, StandardCharsets.US_ASCII));
+    }
+
+    /** The same guest through the command line, as a user runs it: jqemu's Main in this JVM. */
+    @Test
+    void commandLineDriveIfVirtio() throws Exception {
+        assumeTrue(Files.isReadable(PcSystemFirmware.DEFAULT_BIOS), "Debian's seabios package is not installed");
+        Path image = bootDisk();
+        Path log = dir.resolve("debugcon.log");
+        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+        int status = org.jqemu.system.Main.run(new String[] {
+            "-machine", "pc", "-m", "64", "-display", "none", "-nodefaults",
+            "-drive", "file=" + image + ",format=raw,if=virtio",
+            "-chardev", "file,id=dbg,path=" + log, "-device", "isa-debugcon,iobase=0x402,chardev=dbg",
+            "-device", "isa-debug-exit"},
+                new java.io.PrintStream(java.io.OutputStream.nullOutputStream()), new java.io.PrintStream(err));
+        String out = Files.readString(log, StandardCharsets.ISO_8859_1);
+        assertEquals(0x21, status, "isa-debug-exit status; stderr: " + err + "\nlog:\n" + out);
+        assertTrue(out.contains("SECTOR-ONE-FROM-VIRTIO"), out);
+        assertEquals('W', Files.readAllBytes(image)[1024]);
+
+        // readonly=on: SeaBIOS's write fails, the guest sees a disk error and says so.
+        Files.write(image, initialDisk());
+        status = org.jqemu.system.Main.run(new String[] {
+            "-m", "64", "-display", "none", "-nodefaults",
+            "-drive", "file=" + image + ",format=raw,if=virtio,readonly=on",
+            "-device", "isa-debug-exit"},
+                new java.io.PrintStream(java.io.OutputStream.nullOutputStream()), new java.io.PrintStream(err));
+        assertEquals(0x23, status, "the guest saw the write fail; stderr: " + err);
+        assertEquals('S', Files.readAllBytes(image)[1024 - 512], "sector 1 unchanged");
+        assertEquals(0, Files.readAllBytes(image)[1024], "sector 2 not written");
+    }
+
+    private byte[] initialDisk() throws Exception {
+        byte[] disk = new byte[1 << 20];
+        try (InputStream in = getClass().getResourceAsStream("/virtio/virtio-boot.bin")) {
+            System.arraycopy(in.readAllBytes(), 0, disk, 0, 512);
+        }
+        byte[] text = "SECTOR-ONE-FROM-VIRTIO\n".getBytes(StandardCharsets.US_ASCII);
+        System.arraycopy(text, 0, disk, 512, text.length);
+        return disk;
+    }
+
+    private Path bootDisk() throws Exception {
+        Path image = dir.resolve("cli.raw");
+        Files.write(image, initialDisk());
+        return image;
     }
 
     private static String log(Machine m, TestChardev debug) {
