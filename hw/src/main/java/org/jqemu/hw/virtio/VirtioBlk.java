@@ -2,6 +2,9 @@ package org.jqemu.hw.virtio;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.jqemu.system.block.RawImage;
 import org.jqemu.system.machine.Machine;
 
@@ -12,8 +15,7 @@ import org.jqemu.system.machine.Machine;
  * complete with UNSUPP. A read-only image advertises VIRTIO_BLK_F_RO and fails writes with
  * IOERR; a host I/O error also becomes IOERR for the guest, never an emulator failure.
  *
- * <p>Requests run synchronously in the notify handler for now; moving I/O off the vCPU thread
- * is later work.
+ * <p>Requests are served on the device's own I/O thread, not on the vCPU that notified.
  */
 public final class VirtioBlk extends VirtioDevice {
     // Feature bits (5.2.3).
@@ -42,6 +44,14 @@ public final class VirtioBlk extends VirtioDevice {
     private final byte[] serial;
     private final byte[] config = new byte[CONFIG_SIZE];
     private final byte[] header = new byte[HEADER];
+    private final ExecutorService io;
+    private final Object ioState = new Object();
+    private boolean inIo; // guarded by ioState
+    private boolean workerScheduled; // guarded by the machine lock
+    private int generation; // guarded by the machine lock
+    private volatile boolean closed;
+    private int reqType;
+    private long reqSector;
 
     public VirtioBlk(Machine machine, String id, RawImage image, String serial) {
         super(machine, id, ID_BLOCK, features(image), QUEUE_SIZE);
@@ -52,6 +62,8 @@ public final class VirtioBlk extends VirtioDevice {
         putLe(config, 12, 4, QUEUE_SIZE - 2);
         putLe(config, 20, 4, SECTOR);
         putLe(config, 34, 2, 1); // num_queues, meaningful only with VIRTIO_BLK_F_MQ
+        io = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon(true).name("virtio-blk " + id).factory());
+        machine.addResourceToClose(this::closeIo);
     }
 
     private static long features(RawImage image) {
@@ -73,40 +85,122 @@ public final class VirtioBlk extends VirtioDevice {
         return readLe(config, offset, size);
     }
 
-    @Override
-    protected void resetDevice() {}
+    // ---- request processing ----------------------------------------------------------------
+    //
+    // A kick only wakes this device's I/O thread, so the vCPU goes straight back to the guest.
+    // The thread takes the machine lock to pop a request and to complete it, and does the file
+    // I/O in between without it. One request is in flight at a time, so the queue's single
+    // reused element suffices. A device reset waits for that request's I/O to finish (guest
+    // RAM must not change behind a reset, as QEMU drains block I/O) and then drops its completion.
 
     @Override
     protected void queueNotified(Virtqueue q) {
-        VirtqElement e;
-        int done = 0;
-        while ((e = q.pop()) != null) {
-            int written = handle(e);
-            if (written < 0) {
-                break; // the device needs reset; nothing more is processed
-            }
-            q.push(e, written);
-            done++;
-        }
-        if (done > 0) {
-            q.flush();
+        if (!workerScheduled && !closed) {
+            workerScheduled = true;
+            io.execute(() -> serve(q));
         }
     }
 
-    /** Serves one request; returns the bytes written to the driver, or -1 for a malformed one. */
-    private int handle(VirtqElement e) {
+    @Override
+    protected void resetDevice() {
+        synchronized (ioState) {
+            while (inIo) {
+                try {
+                    ioState.wait();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+        }
+        generation++;
+    }
+
+    private void serve(Virtqueue q) {
+        while (true) {
+            VirtqElement e;
+            int gen;
+            machine.lock();
+            try {
+                e = q.pop();
+                while (e != null && !prepare(e)) {
+                    e = q.pop(); // prepare() put the device into NEEDS_RESET: pop returns null
+                }
+                if (e == null) {
+                    workerScheduled = false;
+                    return;
+                }
+                gen = generation;
+                setInIo(true);
+            } finally {
+                machine.unlock();
+            }
+            int written;
+            try {
+                written = execute(e);
+            } finally {
+                setInIo(false);
+            }
+            machine.lock();
+            try {
+                if (gen == generation) {
+                    q.push(e, written);
+                    q.flush();
+                }
+            } finally {
+                machine.unlock();
+            }
+        }
+    }
+
+    private void setInIo(boolean v) {
+        synchronized (ioState) {
+            inIo = v;
+            ioState.notifyAll();
+        }
+    }
+
+    /** Waits until every request made available so far has completed (tests, shutdown). */
+    public void awaitIdle() throws InterruptedException {
+        while (true) {
+            machine.lock();
+            try {
+                if (!workerScheduled) {
+                    return;
+                }
+            } finally {
+                machine.unlock();
+            }
+            Thread.sleep(1);
+        }
+    }
+
+    private void closeIo() throws InterruptedException {
+        closed = true;
+        io.shutdown();
+        io.awaitTermination(10, TimeUnit.SECONDS);
+    }
+
+    /** Reads and checks the request header, with the lock held; false if the chain is unusable. */
+    private boolean prepare(VirtqElement e) {
         if (e.outBytes() < HEADER || e.inBytes() < 1) {
             needsReset("request of %d readable / %d writable bytes has no room for header and status",
                     e.outBytes(), e.inBytes());
-            return -1;
+            return false;
         }
         e.readOut(0, header, 0, HEADER);
-        int type = (int) readLe(header, 0, 4);
-        long sector = readLe(header, 8, 8);
+        reqType = (int) readLe(header, 0, 4);
+        reqSector = readLe(header, 8, 8);
+        return true;
+    }
+
+    /** Serves the prepared request without the lock; returns the bytes written to the driver. */
+    private int execute(VirtqElement e) {
+        long sector = reqSector;
         long statusAt = e.inBytes() - 1;
         int status;
         int written = 1;
-        switch (type) {
+        switch (reqType) {
             case T_IN -> {
                 long n = e.inBytes() - 1;
                 status = checkRange(sector, n);

@@ -18,6 +18,12 @@ final class MmioDriver {
     final long desc;
     final long avail;
     final long used;
+    /** Waits until the device finished what a notify started (devices may work on their own thread). */
+    interface Idle {
+        void await() throws InterruptedException;
+    }
+
+    Idle idle;
     int size;
     int availIdx;
     int lastUsed;
@@ -46,6 +52,13 @@ final class MmioDriver {
             mem.write32(base + off, v);
         } finally {
             m.unlock();
+        }
+        if (off == QUEUE_NOTIFY && idle != null) {
+            try {
+                idle.await();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
         }
     }
 

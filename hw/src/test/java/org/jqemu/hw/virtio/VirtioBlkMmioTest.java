@@ -69,6 +69,8 @@ class VirtioBlkMmioTest {
         t1 = attach(disk1, false, "blk1", MMIO1, irq1);
         d0 = new MmioDriver(m, MMIO0, 0x10000);
         d1 = new MmioDriver(m, MMIO1, 0x20000);
+        d0.idle = ((VirtioBlk) t0.device())::awaitIdle;
+        d1.idle = ((VirtioBlk) t1.device())::awaitIdle;
     }
 
     VirtioMmio attach(Path file, boolean ro, String id, long at, RecordingLine irq) throws Exception {
@@ -200,6 +202,7 @@ class VirtioBlkMmioTest {
         Files.write(ro, new byte[8 * 512]);
         VirtioMmio t = attach(ro, true, "ro", 0x0a00_0400L, new RecordingLine());
         MmioDriver d = new MmioDriver(m, 0x0a00_0400L, 0x30000);
+        d.idle = ((VirtioBlk) t.device())::awaitIdle;
         assertNotEquals(0, d.deviceFeatures() & bit(VirtioBlk.F_RO));
         d.init(FEATURES | bit(VirtioBlk.F_RO), 8);
         mem.writeBytes(DATA, new byte[] {1, 2, 3, 4});

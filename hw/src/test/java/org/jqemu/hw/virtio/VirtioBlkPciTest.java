@@ -146,6 +146,12 @@ class VirtioBlkPciTest {
             mem.write16(0x11004, 0);
             mem.write16(0x11002, 1);
             mem.write16(notify + (long) notifyOff * caps.get(CAP_NOTIFY)[3], 0);
+            m.unlock(); // the device serves the request on its own thread, which takes the lock
+            try {
+                ((VirtioBlk) pci.device()).awaitIdle();
+            } finally {
+                m.lock();
+            }
 
             assertEquals(1, mem.read16(0x12002), "used index");
             assertEquals(513, mem.read32(0x12008));
@@ -163,7 +169,7 @@ class VirtioBlkPciTest {
     }
 
     @Test
-    void malformedRingRaisesConfigInterruptThroughIsr() {
+    void malformedRingRaisesConfigInterruptThroughIsr() throws Exception {
         Map<Integer, int[]> caps = capabilities();
         bus.configWrite(DEVFN, PciDevice.BAR0 + 16, 4, (int) BAR_ADDR);
         bus.configWrite(DEVFN, PciDevice.COMMAND, 2, PciDevice.COMMAND_MEMORY | PciDevice.COMMAND_MASTER);
@@ -184,6 +190,12 @@ class VirtioBlkPciTest {
             mem.write16(0x11004, 0);
             mem.write16(0x11002, 1);
             mem.write16(BAR_ADDR + caps.get(CAP_NOTIFY)[1], 0);
+            m.unlock();
+            try {
+                ((VirtioBlk) pci.device()).awaitIdle();
+            } finally {
+                m.lock();
+            }
             assertEquals(STATUS_NEEDS_RESET, mem.read8(common + DEVICE_STATUS) & STATUS_NEEDS_RESET);
             assertTrue(pirq[PciBus.pirqOf(DEVFN, 0)]);
             assertEquals(2, mem.read8(BAR_ADDR + caps.get(CAP_ISR)[1]), "ISR: config change");
