@@ -14,8 +14,9 @@ import org.jqemu.system.options.ConfigException;
  * (4.1.4.5), device configuration at 0x2000 (4.1.4.6) and notifications at 0x3000, one 4-byte
  * slot per queue (4.1.4.4). The BAR is BAR 4, where QEMU puts it.
  *
- * <p>Interrupts go out on INTA# (4.1.5.3); there is no MSI-X capability yet, so the driver reads
- * NO_VECTOR back from the vector registers and uses INTx. No legacy (transitional) interface.
+ * <p>Interrupts: MSI-X (4.1.5.1.2) with one vector per queue plus one for configuration changes,
+ * its table and PBA in BAR 1 as QEMU places them; while MSI-X is off, INTA# and the ISR
+ * (4.1.5.3). No legacy (transitional) interface.
  */
 public final class VirtioPci extends PciDevice implements VirtioTransport {
     public static final int VENDOR = 0x1af4;
@@ -29,6 +30,10 @@ public final class VirtioPci extends PciDevice implements VirtioTransport {
     public static final int NOTIFY = 0x3000;
     public static final int NOTIFY_MULTIPLIER = 4;
     public static final int NO_VECTOR = 0xffff;
+    public static final int MSIX_BAR = 1;
+    static final int CAP_ID_MSIX = 0x11;
+    static final int MSIX_ENABLE = 0x8000;
+    static final int MSIX_FUNCTION_MASK = 0x4000;
 
     // Capability cfg_type values (4.1.4).
     public static final int CAP_COMMON = 1;
@@ -61,6 +66,10 @@ public final class VirtioPci extends PciDevice implements VirtioTransport {
     private int driverFeatureSelect;
     private int queueSelect;
     private int isr;
+    private final MsixTable msix;
+    private final int msixCap;
+    private int configVector = NO_VECTOR;
+    private final int[] queueVectors;
 
     /**
      * @param classCode the PCI class for this kind of device (storage, network, communication)
@@ -78,6 +87,16 @@ public final class VirtioPci extends PciDevice implements VirtioTransport {
         addVirtioCap(CAP_DEVICE, DEVICE, Math.max(device.configSize(), 1), 16);
         int notify = addVirtioCap(CAP_NOTIFY, NOTIFY, NOTIFY_MULTIPLIER * Math.max(device.queueCount(), 1), 20);
         setRaw(notify + 16, 4, NOTIFY_MULTIPLIER);
+        msix = new MsixTable(machine.memory(), Math.min(device.queueCount() + 1, 128));
+        queueVectors = new int[device.queueCount()];
+        java.util.Arrays.fill(queueVectors, NO_VECTOR);
+        addBar(MSIX_BAR, PciBar.Space.MEMORY32, MsixTable.WINDOW_SIZE, false,
+                new IoRegion("virtio-pci msix " + device.id(), MsixTable.WINDOW_SIZE, msix.ops()));
+        msixCap = addCapability(CAP_ID_MSIX, 12);
+        setRaw(msixCap + 2, 2, msix.vectors() - 1);
+        setWmask(msixCap + 2, 2, MSIX_ENABLE | MSIX_FUNCTION_MASK);
+        setRaw(msixCap + 4, 4, MSIX_BAR);
+        setRaw(msixCap + 8, 4, MsixTable.PBA_OFFSET | MSIX_BAR);
         device.attach(this);
         bus.plug(this, devfn);
     }
@@ -106,24 +125,57 @@ public final class VirtioPci extends PciDevice implements VirtioTransport {
         super.reset();
         device.reset();
         resetTransport();
+        msix.reset();
     }
 
+    /** What a device reset (status 0) clears on the transport side (4.1.4.3.1). */
     private void resetTransport() {
         deviceFeatureSelect = driverFeatureSelect = queueSelect = 0;
         isr = 0;
+        configVector = NO_VECTOR;
+        java.util.Arrays.fill(queueVectors, NO_VECTOR);
         setIntx(false);
+    }
+
+    @Override
+    public void configWrite(int offset, int size, int value) {
+        super.configWrite(offset, size, value);
+        if (offset <= msixCap + 3 && offset + size > msixCap + 2) {
+            int control = raw(msixCap + 2, 2);
+            msix.setControl((control & MSIX_ENABLE) != 0, (control & MSIX_FUNCTION_MASK) != 0);
+            if (msix.enabled()) {
+                setIntx(false);
+            }
+        }
     }
 
     @Override
     public void notifyUsedBuffer(Virtqueue queue) {
         isr |= 1;
-        setIntx(true);
+        if (msix.enabled()) {
+            msix.raise(queueVectors[queue.index()]);
+        } else {
+            setIntx(true);
+        }
     }
 
     @Override
     public void notifyConfigChange() {
         isr |= 2;
-        setIntx(true);
+        if (msix.enabled()) {
+            msix.raise(configVector);
+        } else {
+            setIntx(true);
+        }
+    }
+
+    public MsixTable msix() {
+        return msix;
+    }
+
+    /** A vector the driver may use, or NO_VECTOR, which tells it the assignment failed. */
+    private int checkedVector(int v) {
+        return v < msix.vectors() ? v : NO_VECTOR;
     }
 
     private Virtqueue selected() {
@@ -200,7 +252,8 @@ public final class VirtioPci extends PciDevice implements VirtioTransport {
                 case DEVICE_FEATURE -> device.hostFeaturesWord(deviceFeatureSelect) & 0xffffffffL;
                 case DRIVER_FEATURE_SELECT -> driverFeatureSelect;
                 case DRIVER_FEATURE -> device.driverFeaturesWord(driverFeatureSelect) & 0xffffffffL;
-                case CONFIG_MSIX_VECTOR, QUEUE_MSIX_VECTOR -> NO_VECTOR;
+                case CONFIG_MSIX_VECTOR -> configVector;
+                case QUEUE_MSIX_VECTOR -> q == null ? NO_VECTOR : queueVectors[queueSelect];
                 case NUM_QUEUES -> device.queueCount();
                 case DEVICE_STATUS -> device.status();
                 case CONFIG_GENERATION -> device.configGeneration() & 0xff;
@@ -230,8 +283,11 @@ public final class VirtioPci extends PciDevice implements VirtioTransport {
                 case DEVICE_FEATURE_SELECT -> deviceFeatureSelect = v;
                 case DRIVER_FEATURE_SELECT -> driverFeatureSelect = v;
                 case DRIVER_FEATURE -> device.writeDriverFeatures(driverFeatureSelect, v);
-                case CONFIG_MSIX_VECTOR, QUEUE_MSIX_VECTOR -> {
-                    // No MSI-X: every vector write reads back NO_VECTOR, so the driver uses INTx.
+                case CONFIG_MSIX_VECTOR -> configVector = checkedVector(v & 0xffff);
+                case QUEUE_MSIX_VECTOR -> {
+                    if (q != null) {
+                        queueVectors[queueSelect] = checkedVector(v & 0xffff);
+                    }
                 }
                 case DEVICE_STATUS -> {
                     device.writeStatus(v & 0xff);
