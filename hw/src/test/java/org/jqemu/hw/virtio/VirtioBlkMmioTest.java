@@ -262,6 +262,58 @@ class VirtioBlkMmioTest {
         assertEquals(1, irq0.risingEdges);
     }
 
+    /**
+     * The driver keeps the queue full from its own thread while the device's I/O thread serves
+     * it, as a guest on another vCPU would: every read must come back once, with the right data.
+     */
+    @Test
+    void concurrentDriverKeepsTheQueueFull() throws Exception {
+        d0.idle = null; // no waiting: driver and device run at the same time
+        d0.init(FEATURES, 16);
+        byte[] file = Files.readAllBytes(disk0);
+        int slots = 5; // each request uses 3 descriptors: 5 in flight fill 15 of 16
+        int total = 3000;
+        int[] sectorOf = new int[slots];
+        boolean[] busy = new boolean[slots];
+        int submitted = 0;
+        int completed = 0;
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (completed < total) {
+            assertTrue(System.nanoTime() < deadline, "requests lost: " + completed + " of " + submitted + " done");
+            for (int s = 0; s < slots && submitted < total; s++) {
+                if (busy[s]) {
+                    continue;
+                }
+                long hdr = 0x200000 + s * 0x1000L;
+                int sector = (submitted * 7) % 64;
+                mem.write32(hdr, VirtioBlk.T_IN);
+                mem.write64(hdr + 8, sector);
+                mem.write8(hdr + 0x100, 0xee);
+                d0.desc(3 * s, hdr, 16, DESC_F_NEXT, 3 * s + 1);
+                d0.desc(3 * s + 1, hdr + 0x200, 512, DESC_F_NEXT | DESC_F_WRITE, 3 * s + 2);
+                d0.desc(3 * s + 2, hdr + 0x100, 1, DESC_F_WRITE, 0);
+                sectorOf[s] = sector;
+                busy[s] = true;
+                submitted++;
+                d0.submit(3 * s);
+            }
+            int[] u;
+            while ((u = d0.nextUsed()) != null) {
+                int s = u[0] / 3;
+                long hdr = 0x200000 + s * 0x1000L;
+                assertTrue(busy[s], "slot " + s + " returned twice");
+                assertEquals(513, u[1]);
+                assertEquals(VirtioBlk.S_OK, mem.read8(hdr + 0x100));
+                assertArrayEquals(Arrays.copyOfRange(file, sectorOf[s] * 512, sectorOf[s] * 512 + 512), guest(hdr + 0x200, 512),
+                        "sector " + sectorOf[s]);
+                busy[s] = false;
+                completed++;
+            }
+            Thread.onSpinWait();
+        }
+        assertEquals(0, d0.reg(STATUS) & STATUS_NEEDS_RESET);
+    }
+
     // ---- malformed rings -----------------------------------------------------------------------
 
     /** Submits a chain the test built from head 0 and checks the device gave up cleanly. */
