@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.ServiceLoader;
 import org.jqemu.system.accel.Accelerator;
 import org.jqemu.system.block.BlockBackends;
+import org.jqemu.system.net.NetBackends;
 import org.jqemu.system.chardev.Chardev;
 import org.jqemu.system.chardev.ChardevFactory;
 import org.jqemu.system.cli.AcceleratorSelector;
@@ -228,7 +229,7 @@ public final class Main {
         }
     }
 
-    /** -blockdev and -drive images, opened before the devices that attach to them. */
+    /** -blockdev and -drive images and -netdev backends, opened before the devices that use them. */
     private static void openBlockBackends(Machine m, MachineConfig config) throws ConfigException {
         BlockBackends backends = new BlockBackends();
         m.putComponent(BlockBackends.class, backends);
@@ -238,6 +239,12 @@ public final class Main {
         }
         for (Opts o : config.drives) {
             backends.openDrive(o);
+        }
+        NetBackends nets = new NetBackends(m.mainLoop()::post);
+        m.putComponent(NetBackends.class, nets);
+        m.addResourceToClose(nets);
+        for (Opts o : config.netdevs) {
+            nets.open(o);
         }
     }
 

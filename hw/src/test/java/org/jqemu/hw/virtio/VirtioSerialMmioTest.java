@@ -7,7 +7,6 @@ import static org.jqemu.hw.virtio.Virtqueue.*;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import org.jqemu.hw.TestMachines;
 import org.jqemu.hw.TestMachines.RecordingLine;
@@ -25,64 +24,6 @@ import org.junit.jupiter.api.Test;
  */
 class VirtioSerialMmioTest {
     static final long BASE = 0x0a00_0000L;
-
-    /** One queue as the driver sees it: rings at {@code at}, buffers from {@code bufs}. */
-    final class Ring {
-        final int index;
-        final long desc;
-        final long avail;
-        final long used;
-        final int size = 8;
-        int availIdx;
-        int lastUsed;
-        int nextDesc;
-        long nextBuf;
-
-        Ring(int index, long at) {
-            this.index = index;
-            this.desc = at;
-            this.avail = at + 0x200;
-            this.used = at + 0x400;
-            this.nextBuf = at + 0x1000;
-            reg(QUEUE_SEL, index);
-            reg(QUEUE_NUM, size);
-            reg(QUEUE_DESC_LOW, (int) desc);
-            reg(QUEUE_DRIVER_LOW, (int) avail);
-            reg(QUEUE_DEVICE_LOW, (int) used);
-            reg(QUEUE_READY, 1);
-        }
-
-        /** Adds one buffer (data for the device, or {@code len} writable bytes); returns its address. */
-        long add(byte[] data, int len, boolean writable) {
-            long buf = nextBuf;
-            nextBuf += 0x100;
-            if (data != null) {
-                mem.writeBytes(buf, data);
-            }
-            int d = nextDesc++ % size;
-            MmioDriver.writeDesc(mem, desc, d, buf, len, writable ? DESC_F_WRITE : 0, 0);
-            mem.write16(avail + 4 + 2L * (availIdx % size), d);
-            availIdx++;
-            mem.write16(avail + 2, availIdx);
-            reg(QUEUE_NOTIFY, index);
-            return buf;
-        }
-
-        /** What the device returned since last time: for each used buffer its bytes. */
-        List<byte[]> used() {
-            List<byte[]> out = new ArrayList<>();
-            while (mem.read16(used + 2) != lastUsed) {
-                long e = used + 4 + 8L * (lastUsed % size);
-                int d = mem.read32(e);
-                int len = mem.read32(e + 4);
-                byte[] b = new byte[len];
-                mem.readBytes(mem.read64(desc + 16L * d), b, 0, len);
-                out.add(b);
-                lastUsed++;
-            }
-            return out;
-        }
-    }
 
     Machine m;
     AddressSpace mem;
@@ -141,12 +82,12 @@ class VirtioSerialMmioTest {
         reg(DRIVER_FEATURES_SEL, 1);
         reg(DRIVER_FEATURES, 1);
         reg(STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK);
-        Ring rx0 = new Ring(0, 0x10000);
-        Ring tx0 = new Ring(1, 0x20000);
-        Ring crx = new Ring(2, 0x30000);
-        Ring ctx = new Ring(3, 0x40000);
-        Ring rx1 = new Ring(4, 0x50000);
-        Ring tx1 = new Ring(5, 0x60000);
+        MmioQueue rx0 = new MmioQueue(mem, BASE, 0, 0x10000);
+        MmioQueue tx0 = new MmioQueue(mem, BASE, 1, 0x20000);
+        MmioQueue crx = new MmioQueue(mem, BASE, 2, 0x30000);
+        MmioQueue ctx = new MmioQueue(mem, BASE, 3, 0x40000);
+        MmioQueue rx1 = new MmioQueue(mem, BASE, 4, 0x50000);
+        MmioQueue tx1 = new MmioQueue(mem, BASE, 5, 0x60000);
         reg(STATUS, STATUS_ACKNOWLEDGE | STATUS_DRIVER | STATUS_FEATURES_OK | STATUS_DRIVER_OK);
         for (int i = 0; i < 6; i++) {
             crx.add(null, 64, true);

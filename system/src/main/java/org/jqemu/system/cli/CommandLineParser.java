@@ -32,11 +32,11 @@ public final class CommandLineParser {
             Map.entry("nodefaults", false), Map.entry("S", false), Map.entry("no-reboot", false),
             Map.entry("no-shutdown", false), Map.entry("name", true), Map.entry("d", true),
             Map.entry("D", true), Map.entry("no-user-config", false), Map.entry("nodefconfig", false),
-            Map.entry("drive", true), Map.entry("blockdev", true));
+            Map.entry("drive", true), Map.entry("blockdev", true), Map.entry("netdev", true));
 
     /** QEMU options that later issues implement: refused clearly rather than ignored. */
     private static final Set<String> LATER = Set.of(
-            "netdev", "qmp", "qmp-pretty", "mon", "vnc", "icount", "gdb", "s",
+            "qmp", "qmp-pretty", "mon", "vnc", "icount", "gdb", "s",
             "mem-path", "mem-prealloc", "virtfs", "fsdev", "usb", "usbdevice", "boot", "snapshot",
             "hda", "hdb", "hdc", "hdd", "cdrom", "fda", "fdb", "mtdblock", "sd", "pflash",
             "full-screen", "sdl", "curses", "spice", "global", "object", "numa", "rtc", "action",
@@ -127,6 +127,7 @@ public final class CommandLineParser {
             case "device" -> device(where, value);
             case "drive" -> DriveOptions.drive(config, where, value);
             case "blockdev" -> DriveOptions.blockdev(config, where, value);
+            case "netdev" -> DriveOptions.netdev(config, where, value);
             case "chardev" -> chardev(where, value);
             case "serial" -> config.serials.add(value);
             case "nographic" -> config.nographic = true;

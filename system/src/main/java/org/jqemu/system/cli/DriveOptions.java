@@ -9,7 +9,8 @@ import org.jqemu.system.options.Opts;
  * {@code -drive} and {@code -blockdev} as far as jqemu has block devices: raw images, and
  * {@code if=virtio} (a virtio-blk-pci device for the drive, as QEMU's "virtio" interface is on
  * PCI boards) or {@code if=none} (a backend that a {@code -device ...,drive=ID} picks up).
- * Opening the files happens later, when the machine is built.
+ * Opening the files happens later, when the machine is built. {@code -netdev} is here too: a
+ * backend that {@code -device ...,netdev=ID} picks up.
  */
 final class DriveOptions {
     private DriveOptions() {}
@@ -53,5 +54,19 @@ final class DriveOptions {
             throw new ConfigException(where + ": A block device must be given a name (node-name) at the top level");
         }
         config.blockdevs.add(o);
+    }
+
+    static void netdev(MachineConfig config, String where, String value) throws ConfigException {
+        Opts o = Opts.parse(where, value, "type");
+        if ("help".equals(o.asMap().get("type"))) {
+            throw new ConfigException(where + ": available netdev backend types: socket stream");
+        }
+        if (!o.has("type")) {
+            throw new ConfigException(where + ": Parameter 'type' is missing");
+        }
+        if (!o.has("id")) {
+            throw new ConfigException(where + ": Parameter 'id' is missing");
+        }
+        config.netdevs.add(o);
     }
 }

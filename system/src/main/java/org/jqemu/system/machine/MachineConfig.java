@@ -33,6 +33,8 @@ public final class MachineConfig {
     public final List<Opts> drives = new ArrayList<>();
     /** -blockdev options. */
     public final List<Opts> blockdevs = new ArrayList<>();
+    /** -netdev options. */
+    public final List<Opts> netdevs = new ArrayList<>();
     /** -serial values in order (COM1, COM2, ...): "stdio", "null", "file:PATH", "chardev:ID", "mon:stdio". */
     public final List<String> serials = new ArrayList<>();
     public boolean nographic;

@@ -51,4 +51,11 @@ class DriveOptionsTest {
                 error("-drive", "file=a.img,if=scsi"));
         assertEquals("-drive file=a.img,if=bogus: unsupported bus type 'bogus'", error("-drive", "file=a.img,if=bogus"));
     }
+
+    @Test
+    void netdevNeedsTypeAndId() throws Exception {
+        MachineConfig c = parse("-netdev", "stream,id=n0,server=on,addr.type=inet,addr.host=127.0.0.1,addr.port=5555");
+        assertEquals("stream", c.netdevs.get(0).asMap().get("type"));
+        assertEquals("-netdev socket: Parameter 'id' is missing", error("-netdev", "socket"));
+    }
 }
