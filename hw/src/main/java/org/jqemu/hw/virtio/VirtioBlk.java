@@ -18,6 +18,7 @@ import org.jqemu.system.machine.Machine;
  * <p>Requests are served on the device's own I/O thread, not on the vCPU that notified.
  */
 public final class VirtioBlk extends VirtioDevice {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(VirtioBlk.class);
     // Feature bits (5.2.3).
     public static final int F_SEG_MAX = 2;
     public static final int F_RO = 5;
@@ -257,8 +258,9 @@ public final class VirtioBlk extends VirtioDevice {
         return S_OK;
     }
 
+    /** A host I/O failure: the user hears about it, the guest gets an I/O error, the VM goes on. */
     private int hostError(String what, long sector, Exception ex) {
-        machine.log().guestError("%s: host %s error at sector %d: %s", id(), what, sector, ex.getMessage());
+        LOG.warn("{}: host {} error at sector {}: {}", id(), what, sector, String.valueOf(ex));
         return S_IOERR;
     }
 }

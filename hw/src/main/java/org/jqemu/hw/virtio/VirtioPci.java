@@ -59,7 +59,10 @@ public final class VirtioPci extends PciDevice implements VirtioTransport {
     public static final int QUEUE_DESC = 0x20;
     public static final int QUEUE_DRIVER = 0x28;
     public static final int QUEUE_DEVICE = 0x30;
-    static final int COMMON_SIZE = 0x38;
+    /** queue_notify_data and queue_reset (virtio 1.2) end the structure; both read 0 here. */
+    public static final int QUEUE_NOTIFY_DATA = 0x38;
+    public static final int QUEUE_RESET = 0x3a;
+    static final int COMMON_SIZE = 0x3c;
 
     private final VirtioDevice device;
     private int deviceFeatureSelect;
@@ -261,6 +264,7 @@ public final class VirtioPci extends PciDevice implements VirtioTransport {
                 case QUEUE_SIZE -> q == null ? 0 : q.size();
                 case QUEUE_ENABLE -> q != null && q.ready() ? 1 : 0;
                 case QUEUE_NOTIFY_OFF -> q == null ? 0 : queueSelect;
+                case QUEUE_NOTIFY_DATA, QUEUE_RESET -> 0; // their features are not offered
                 case QUEUE_DESC, QUEUE_DESC + 4 -> half(q == null ? 0 : q.descAddr(), o - QUEUE_DESC, size);
                 case QUEUE_DRIVER, QUEUE_DRIVER + 4 -> half(q == null ? 0 : q.driverAddr(), o - QUEUE_DRIVER, size);
                 case QUEUE_DEVICE, QUEUE_DEVICE + 4 -> half(q == null ? 0 : q.deviceAddr(), o - QUEUE_DEVICE, size);

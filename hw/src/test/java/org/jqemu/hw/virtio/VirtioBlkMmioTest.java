@@ -197,6 +197,16 @@ class VirtioBlkMmioTest {
     }
 
     @Test
+    void hostIoErrorBecomesGuestIoError() throws Exception {
+        d0.init(FEATURES, 16);
+        ((VirtioBlk) t0.device()).image().close(); // every host read and write now fails
+        assertEquals(VirtioBlk.S_IOERR, request(d0, VirtioBlk.T_IN, 0, DATA, 512));
+        assertEquals(VirtioBlk.S_IOERR, request(d0, VirtioBlk.T_OUT, 0, DATA, 512));
+        assertEquals(0, d0.reg(STATUS) & STATUS_NEEDS_RESET, "the device itself is fine");
+        assertFalse(m.terminating());
+    }
+
+    @Test
     void readOnlyImageAdvertisesRoAndFailsWrites() throws Exception {
         Path ro = tmp.resolve("ro.raw");
         Files.write(ro, new byte[8 * 512]);
