@@ -133,10 +133,13 @@ public final class CommandLineParser {
             case "nographic" -> config.nographic = true;
             case "display" -> display(where, value);
             case "nic", "net" -> {
-                if (!value.equals("none")) {
-                    throw new ConfigException(where + ": not supported yet");
+                if (value.equals("none")) {
+                    config.nicNone = true;
+                } else if (name.equals("nic")) {
+                    DriveOptions.nic(config, where, value);
+                } else {
+                    throw new ConfigException(where + ": not supported yet (use -nic or -netdev with -device)");
                 }
-                config.nicNone = true;
             }
             case "vga", "monitor", "parallel" -> {
                 // "none" asks for nothing, which is what jqemu has; anything else is later work.

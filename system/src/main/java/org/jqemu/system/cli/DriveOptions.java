@@ -69,4 +69,37 @@ final class DriveOptions {
         }
         config.netdevs.add(o);
     }
+
+    /**
+     * {@code -nic TYPE[,model=M][,mac=A][,backend options]}: a netdev plus its NIC in one option.
+     * The default model is virtio-net-pci — QEMU's is e1000 on a PC, which jqemu does not have.
+     */
+    static void nic(MachineConfig config, String where, String value) throws ConfigException {
+        Opts o = Opts.parse(where, value, "type");
+        if (!o.has("type")) {
+            throw new ConfigException(where + ": Parameter 'type' is missing");
+        }
+        String type = o.asMap().get("type");
+        if (!type.equals("socket") && !type.equals("stream")) {
+            throw new ConfigException(where + ": not supported yet"); // user (passt), tap, dgram: later work
+        }
+        String model = o.asMap().getOrDefault("model", "virtio-net-pci");
+        if (model.equals("virtio")) {
+            model = "virtio-net-pci";
+        }
+        String mac = o.asMap().get("mac");
+        String id = o.asMap().getOrDefault("id", "__org.qemu.nic" + config.netdevs.size());
+        var netdev = new java.util.LinkedHashMap<>(o.asMap());
+        netdev.remove("model");
+        netdev.remove("mac");
+        netdev.put("id", id);
+        config.netdevs.add(new Opts(where, netdev));
+        var device = new java.util.LinkedHashMap<String, String>();
+        device.put("driver", model);
+        device.put("netdev", id);
+        if (mac != null) {
+            device.put("mac", mac);
+        }
+        config.devices.add(new Opts(where, device));
+    }
 }

@@ -58,4 +58,13 @@ class DriveOptionsTest {
         assertEquals("stream", c.netdevs.get(0).asMap().get("type"));
         assertEquals("-netdev socket: Parameter 'id' is missing", error("-netdev", "socket"));
     }
+
+    @Test
+    void nicIsANetdevPlusAVirtioNic() throws Exception {
+        MachineConfig c = parse("-nic", "socket,connect=127.0.0.1:5555,mac=52:54:00:aa:bb:cc");
+        assertEquals(Map.of("type", "socket", "connect", "127.0.0.1:5555", "id", "__org.qemu.nic0"), c.netdevs.get(0).asMap());
+        assertEquals(Map.of("driver", "virtio-net-pci", "netdev", "__org.qemu.nic0", "mac", "52:54:00:aa:bb:cc"),
+                c.devices.get(0).asMap());
+        assertEquals(true, parse("-nic", "none").nicNone);
+    }
 }
