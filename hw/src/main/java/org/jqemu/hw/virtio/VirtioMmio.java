@@ -39,6 +39,11 @@ public final class VirtioMmio implements Device, VirtioTransport {
     public static final int QUEUE_DRIVER_HIGH = 0x094;
     public static final int QUEUE_DEVICE_LOW = 0x0a0;
     public static final int QUEUE_DEVICE_HIGH = 0x0a4;
+    public static final int SHM_SEL = 0x0ac;
+    public static final int SHM_LEN_LOW = 0x0b0;
+    public static final int SHM_LEN_HIGH = 0x0b4;
+    public static final int SHM_BASE_LOW = 0x0b8;
+    public static final int SHM_BASE_HIGH = 0x0bc;
     public static final int CONFIG_GENERATION = 0x0fc;
     public static final int CONFIG = 0x100;
 
@@ -142,6 +147,8 @@ public final class VirtioMmio implements Device, VirtioTransport {
                 case INTERRUPT_STATUS -> interruptStatus;
                 case STATUS -> device.status();
                 case CONFIG_GENERATION -> device.configGeneration() & 0xffffffffL;
+                // No shared memory regions: a length of all-ones says "no such region" (4.2.2).
+                case SHM_LEN_LOW, SHM_LEN_HIGH, SHM_BASE_LOW, SHM_BASE_HIGH -> 0xffffffffL;
                 default -> {
                     guestError("read of write-only or reserved register 0x%x", offset);
                     yield 0;
@@ -171,6 +178,9 @@ public final class VirtioMmio implements Device, VirtioTransport {
                 case DRIVER_FEATURES -> device.writeDriverFeatures(driverFeaturesSel, v);
                 case DRIVER_FEATURES_SEL -> driverFeaturesSel = v;
                 case QUEUE_SEL -> queueSel = v;
+                case SHM_SEL -> {
+                    // no shared memory regions to select
+                }
                 case QUEUE_NUM -> {
                     if (q != null) {
                         q.setSize(v);
@@ -181,8 +191,8 @@ public final class VirtioMmio implements Device, VirtioTransport {
                         guestError("QueueReady for queue %d, which does not exist", queueSel);
                     } else if (v == 1) {
                         q.enable();
-                    } else if (v == 0 && q.ready()) {
-                        guestError("disabling queue %d without a device reset is not supported", queueSel);
+                    } else if (v == 0) {
+                        q.disable(); // Linux does this when it tears a queue down, and reads back 0
                     }
                 }
                 case QUEUE_NOTIFY -> device.notifyQueue(v & 0xffff);

@@ -187,6 +187,12 @@ public final class Virtqueue {
         ready = true;
     }
 
+    /** The driver turned the queue off (virtio-mmio QueueReady = 0): it stops; its set-up stays. */
+    public void disable() {
+        ready = false;
+        descSeg = availSeg = usedSeg = null;
+    }
+
     // ---- driver → device ---------------------------------------------------------------------
 
     private boolean eventIdx() {

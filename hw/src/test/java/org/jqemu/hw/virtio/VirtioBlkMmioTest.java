@@ -499,6 +499,20 @@ class VirtioBlkMmioTest {
     }
 
     @Test
+    void queueCanBeTurnedOffAndOnAgainLikeLinuxTearsItDown() {
+        d0.init(FEATURES, 16);
+        d0.reg(QUEUE_SEL, 0);
+        d0.reg(QUEUE_READY, 0);
+        assertEquals(0, d0.reg(QUEUE_READY));
+        d0.reg(QUEUE_NOTIFY, 0); // ignored while off
+        d0.reg(QUEUE_READY, 1);
+        assertEquals(1, d0.reg(QUEUE_READY));
+        assertEquals(VirtioBlk.S_OK, request(d0, VirtioBlk.T_FLUSH, 0, 0, 0));
+        d0.reg(SHM_SEL, 0);
+        assertEquals(-1, d0.reg(SHM_LEN_LOW), "no shared memory region");
+    }
+
+    @Test
     void queueSizeMustBeAPowerOfTwo() {
         d0.negotiate(FEATURES);
         d0.reg(QUEUE_SEL, 0);
