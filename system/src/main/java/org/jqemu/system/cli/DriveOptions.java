@@ -80,8 +80,8 @@ final class DriveOptions {
             throw new ConfigException(where + ": Parameter 'type' is missing");
         }
         String type = o.asMap().get("type");
-        if (!type.equals("socket") && !type.equals("stream")) {
-            throw new ConfigException(where + ": not supported yet"); // user (passt), tap, dgram: later work
+        if (!type.equals("socket") && !type.equals("stream") && !type.equals("user")) {
+            throw new ConfigException(where + ": not supported yet"); // tap, dgram: later work
         }
         String model = o.asMap().getOrDefault("model", "virtio-net-pci");
         if (model.equals("virtio")) {

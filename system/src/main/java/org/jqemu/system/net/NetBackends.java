@@ -13,8 +13,8 @@ import org.jqemu.system.options.Opts;
 
 /**
  * The {@code -netdev} backends of one machine, by id, for {@code -device ...,netdev=ID}. So far:
- * {@code stream} (QEMU 7.2 syntax, inet or unix) and {@code socket} with {@code listen=} or
- * {@code connect=}; dgram, mcast, tap and user are later work.
+ * {@code stream} (QEMU 7.2 syntax, inet or unix), {@code socket} with {@code listen=} or
+ * {@code connect=}, and {@code user} through passt; dgram, mcast and tap are later work.
  */
 public final class NetBackends implements AutoCloseable {
     private final Map<String, NetBackend> backends = new LinkedHashMap<>();
@@ -35,7 +35,8 @@ public final class NetBackends implements AutoCloseable {
         NetBackend b = switch (type) {
             case "stream" -> stream(o, id, where);
             case "socket" -> socket(o, id, where);
-            case "dgram", "tap", "user", "bridge", "l2tpv3", "vde", "vhost-user", "vhost-vdpa", "hubport" ->
+            case "user" -> user(o, id, where);
+            case "dgram", "tap", "bridge", "l2tpv3", "vde", "vhost-user", "vhost-vdpa", "hubport" ->
                     throw new ConfigException(where + ": netdev type '" + type + "' is not supported yet");
             default -> throw new ConfigException(where + ": Parameter 'type' does not accept value '" + type + "'");
         };
@@ -55,6 +56,15 @@ public final class NetBackends implements AutoCloseable {
         o.getString("reconnect", null);
         o.checkAllUsed();
         return StreamNetBackend.open(id, addr, server, mainLoop, where);
+    }
+
+    private NetBackend user(Opts o, String id, String where) throws ConfigException {
+        // Opts keeps one value per key, so only the last of several hostfwd= survives for now.
+        String fwd = o.getString("hostfwd", null);
+        java.util.List<String> fwds = fwd == null ? java.util.List.of() : java.util.List.of(fwd);
+        o.getString("net", null); // passt gets QEMU's default 10.0.2.0/24 layout
+        o.checkAllUsed();
+        return PasstNetBackend.start(id, fwds, mainLoop, where);
     }
 
     private NetBackend socket(Opts o, String id, String where) throws ConfigException {

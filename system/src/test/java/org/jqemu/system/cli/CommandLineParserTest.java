@@ -178,7 +178,7 @@ class CommandLineParserTest {
 
     @Test
     void laterValuesOfKnownOptionsAreRefused() {
-        assertEquals("-nic user: not supported yet", error("-nic", "user"));
+        assertEquals("-nic tap: not supported yet", error("-nic", "tap"));
         assertEquals("-display gtk: not supported yet", error("-display", "gtk"));
         assertEquals("-vga std: not supported yet", error("-vga", "std"));
         assertEquals("-monitor stdio: not supported yet", error("-monitor", "stdio"));
