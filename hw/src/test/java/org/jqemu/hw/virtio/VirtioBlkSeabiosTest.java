@@ -87,11 +87,16 @@ class VirtioBlkSeabiosTest {
             "-machine", "pc", "-m", "64", "-display", "none", "-nodefaults",
             "-drive", "file=" + image + ",format=raw,if=virtio",
             "-chardev", "file,id=dbg,path=" + log, "-device", "isa-debugcon,iobase=0x402,chardev=dbg",
-            "-device", "isa-debug-exit"},
+            "-device", "isa-debug-exit",
+            // The other virtio devices from the command line too: SeaBIOS lists them on the bus.
+            "-netdev", "socket,id=n0,listen=127.0.0.1:0", "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:00:00:01",
+            "-device", "virtio-serial-pci", "-chardev", "null,id=con", "-device", "virtconsole,chardev=con"},
                 new java.io.PrintStream(java.io.OutputStream.nullOutputStream()), new java.io.PrintStream(err));
         String out = Files.readString(log, StandardCharsets.ISO_8859_1);
         assertEquals(0x21, status, "isa-debug-exit status; stderr: " + err + "\nlog:\n" + out);
         assertTrue(out.contains("SECTOR-ONE-FROM-VIRTIO"), out);
+        assertTrue(out.contains("id=1af4:1041"), "virtio-net-pci on the bus:\n" + out);
+        assertTrue(out.contains("id=1af4:1043"), "virtio-serial-pci on the bus:\n" + out);
         assertEquals('W', Files.readAllBytes(image)[1024]);
 
         // readonly=on: SeaBIOS's write fails, the guest sees a disk error and says so.
