@@ -192,12 +192,12 @@ public abstract class VirtioDevice {
 
     /** Back to the state after power-on: status 0, no features, queues disabled (2.4). */
     public final void reset() {
+        resetDevice(); // first: a device with I/O in flight lets it finish before the rings go
         status = 0;
         driverFeatures = 0;
         for (Virtqueue q : queues) {
             q.reset();
         }
-        resetDevice();
     }
 
     // ---- queues --------------------------------------------------------------------------------
