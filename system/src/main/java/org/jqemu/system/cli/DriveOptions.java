@@ -56,8 +56,28 @@ final class DriveOptions {
         config.blockdevs.add(o);
     }
 
-    static void netdev(MachineConfig config, String where, String value) throws ConfigException {
+    /** Separates several {@code hostfwd=} rules, which QEMU accepts repeatedly, in one Opts value. */
+    static final String LIST_SEPARATOR = "\n"; // NetBackends splits on it
+
+    /**
+     * Parses netdev options keeping every {@code hostfwd=} (Opts keeps one value per key): they
+     * are joined with {@link #LIST_SEPARATOR}.
+     */
+    private static Opts parseWithHostfwds(String where, String value) throws ConfigException {
         Opts o = Opts.parse(where, value, "type");
+        java.util.List<String> rules = new java.util.ArrayList<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?:^|,)hostfwd=([^,]*)").matcher(value);
+        while (m.find()) {
+            rules.add(m.group(1));
+        }
+        if (rules.size() > 1) {
+            o.put("hostfwd", String.join(LIST_SEPARATOR, rules));
+        }
+        return o;
+    }
+
+    static void netdev(MachineConfig config, String where, String value) throws ConfigException {
+        Opts o = parseWithHostfwds(where, value);
         if ("help".equals(o.asMap().get("type"))) {
             throw new ConfigException(where + ": available netdev backend types: socket stream");
         }
@@ -75,7 +95,7 @@ final class DriveOptions {
      * The default model is virtio-net-pci — QEMU's is e1000 on a PC, which jqemu does not have.
      */
     static void nic(MachineConfig config, String where, String value) throws ConfigException {
-        Opts o = Opts.parse(where, value, "type");
+        Opts o = parseWithHostfwds(where, value);
         if (!o.has("type")) {
             throw new ConfigException(where + ": Parameter 'type' is missing");
         }

@@ -59,9 +59,9 @@ public final class NetBackends implements AutoCloseable {
     }
 
     private NetBackend user(Opts o, String id, String where) throws ConfigException {
-        // Opts keeps one value per key, so only the last of several hostfwd= survives for now.
+        // The command line joins repeated hostfwd= rules with newlines (DriveOptions).
         String fwd = o.getString("hostfwd", null);
-        java.util.List<String> fwds = fwd == null ? java.util.List.of() : java.util.List.of(fwd);
+        java.util.List<String> fwds = fwd == null ? java.util.List.of() : java.util.List.of(fwd.split("\n"));
         o.getString("net", null); // passt gets QEMU's default 10.0.2.0/24 layout
         o.checkAllUsed();
         return PasstNetBackend.start(id, fwds, mainLoop, where);

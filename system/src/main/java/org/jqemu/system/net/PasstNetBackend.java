@@ -43,12 +43,14 @@ public final class PasstNetBackend implements NetBackend {
         List<String> cmd = new ArrayList<>(List.of(passt, "--foreground", "--quiet", "--one-off",
                 "--socket", socket.toString(), "--address", "10.0.2.15", "--netmask", "24",
                 "--gateway", "10.0.2.2", "--dns-forward", "10.0.2.3", "--udp-ports", "none"));
-        List<String> tcp = new ArrayList<>();
         for (String rule : hostfwds) {
-            tcp.add(passtForward(where, rule));
+            cmd.add("--tcp-ports"); // one option per rule: each may carry its own address
+            cmd.add(passtForward(where, rule));
         }
-        cmd.add("--tcp-ports");
-        cmd.add(tcp.isEmpty() ? "none" : String.join(",", tcp));
+        if (hostfwds.isEmpty()) {
+            cmd.add("--tcp-ports");
+            cmd.add("none");
+        }
         Process p;
         try {
             p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();

@@ -67,4 +67,12 @@ class DriveOptionsTest {
                 c.devices.get(0).asMap());
         assertEquals(true, parse("-nic", "none").nicNone);
     }
+
+    @Test
+    void everyHostfwdIsKept() throws Exception {
+        MachineConfig c = parse("-nic", "user,hostfwd=tcp:127.0.0.1:8080-:80,hostfwd=tcp::2222-:22");
+        assertEquals("tcp:127.0.0.1:8080-:80\ntcp::2222-:22", c.netdevs.get(0).asMap().get("hostfwd"));
+        c = parse("-netdev", "user,id=u,hostfwd=tcp::2222-:22");
+        assertEquals("tcp::2222-:22", c.netdevs.get(0).asMap().get("hostfwd"));
+    }
 }

@@ -52,7 +52,14 @@ class NetBackendsTest {
                 java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/passt")), "passt is not installed");
         var got = new java.util.concurrent.LinkedBlockingQueue<byte[]>();
         try (NetBackends n = new NetBackends(Runnable::run)) {
-            NetBackend b = n.open(Opts.parse("-netdev user,id=u", "user,id=u", "type"));
+            int p1;
+            int p2;
+            try (var s1 = new java.net.ServerSocket(0); var s2 = new java.net.ServerSocket(0)) {
+                p1 = s1.getLocalPort();
+                p2 = s2.getLocalPort();
+            }
+            String spec = "user,id=u,hostfwd=tcp:127.0.0.1:" + p1 + "-:80\ntcp:127.0.0.1:" + p2 + "-:22";
+            NetBackend b = n.open(Opts.parse("-netdev", spec, "type"));
             b.attach(new NetFrontend() {
                 @Override
                 public boolean canReceive() {
@@ -81,6 +88,12 @@ class NetBackendsTest {
                 }
             }
             assertEquals(true, reply != null, "no ARP reply from passt");
+            // Both forwards listen on the host (passt accepts; the guest side is not there).
+            for (int port : new int[] {p1, p2}) {
+                try (var c = new java.net.Socket("127.0.0.1", port)) {
+                    assertEquals(true, c.isConnected());
+                }
+            }
             assertEquals(java.util.List.of(10, 0, 2, 2),
                     java.util.List.of((int) reply[28], (int) reply[29], (int) reply[30], (int) reply[31]),
                     "the gateway's address answered");
