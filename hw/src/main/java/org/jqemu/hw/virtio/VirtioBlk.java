@@ -11,8 +11,8 @@ import org.jqemu.system.machine.Machine;
 /**
  * virtio-blk (virtio 1.2, 5.2 "Block Device"): one request queue; each request is a 16-byte
  * header (type, reserved, sector) the device reads, data in the direction of the request, and a
- * status byte the device writes last (5.2.6). Supported types: IN, OUT, FLUSH and GET_ID; others
- * complete with UNSUPP. A read-only image advertises VIRTIO_BLK_F_RO and fails writes with
+ * status byte the device writes last (5.2.6). Supported types: IN, OUT, FLUSH, GET_ID, DISCARD
+ * (a no-op hint) and WRITE_ZEROES; others complete with UNSUPP. A read-only image advertises VIRTIO_BLK_F_RO and fails writes with
  * IOERR; a host I/O error also becomes IOERR for the guest, never an emulator failure.
  *
  * <p>Requests are served on the device's own I/O thread, not on the vCPU that notified.
@@ -24,12 +24,18 @@ public final class VirtioBlk extends VirtioDevice {
     public static final int F_RO = 5;
     public static final int F_BLK_SIZE = 6;
     public static final int F_FLUSH = 9;
+    public static final int F_DISCARD = 13;
+    public static final int F_WRITE_ZEROES = 14;
 
     // Request types and status values (5.2.6).
     public static final int T_IN = 0;
     public static final int T_OUT = 1;
     public static final int T_FLUSH = 4;
     public static final int T_GET_ID = 8;
+    public static final int T_DISCARD = 11;
+    public static final int T_WRITE_ZEROES = 13;
+    /** Largest discard / write-zeroes range, in sectors (16 MiB), one range per request. */
+    public static final int MAX_ZERO_SECTORS = 32768;
     public static final int S_OK = 0;
     public static final int S_IOERR = 1;
     public static final int S_UNSUPP = 2;
@@ -63,12 +69,17 @@ public final class VirtioBlk extends VirtioDevice {
         putLe(config, 12, 4, QUEUE_SIZE - 2);
         putLe(config, 20, 4, SECTOR);
         putLe(config, 34, 2, 1); // num_queues, meaningful only with VIRTIO_BLK_F_MQ
+        putLe(config, 36, 4, MAX_ZERO_SECTORS); // max_discard_sectors
+        putLe(config, 40, 4, 1); // max_discard_seg
+        putLe(config, 44, 4, 1); // discard_sector_alignment
+        putLe(config, 48, 4, MAX_ZERO_SECTORS); // max_write_zeroes_sectors
+        putLe(config, 52, 4, 1); // max_write_zeroes_seg
         io = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon(true).name("virtio-blk " + id).factory());
         machine.addResourceToClose(this::closeIo);
     }
 
     private static long features(RawImage image) {
-        long f = bit(F_SEG_MAX) | bit(F_BLK_SIZE) | bit(F_FLUSH);
+        long f = bit(F_SEG_MAX) | bit(F_BLK_SIZE) | bit(F_FLUSH) | bit(F_DISCARD) | bit(F_WRITE_ZEROES);
         return image.readOnly() ? f | bit(F_RO) : f;
     }
 
@@ -242,10 +253,50 @@ public final class VirtioBlk extends VirtioDevice {
                 written = n + 1;
                 status = S_OK;
             }
+            case T_DISCARD, T_WRITE_ZEROES -> status = zeroRange(e, reqType == T_WRITE_ZEROES);
             default -> status = S_UNSUPP;
         }
         e.writeInByte(statusAt, status);
         return written;
+    }
+
+    /**
+     * DISCARD and WRITE_ZEROES carry one 16-byte range {sector, num_sectors, flags} (5.2.6).
+     * Discard is a hint and is accepted without touching the image; write-zeroes writes zeros.
+     */
+    private int zeroRange(VirtqElement e, boolean zero) {
+        if (e.outBytes() - HEADER != 16) {
+            guestError("%s with %d bytes of ranges; one 16-byte range is supported", zero ? "write-zeroes" : "discard",
+                    e.outBytes() - HEADER);
+            return S_UNSUPP;
+        }
+        byte[] range = new byte[16];
+        e.readOut(HEADER, range, 0, 16);
+        long sector = readLe(range, 0, 8);
+        long count = readLe(range, 8, 4);
+        int flags = (int) readLe(range, 12, 4);
+        if (count > MAX_ZERO_SECTORS || (flags & ~1) != 0 || (!zero && flags != 0)) {
+            guestError("range of %d sectors with flags 0x%x", count, flags);
+            return S_UNSUPP;
+        }
+        if (image.readOnly()) {
+            return S_IOERR;
+        }
+        int status = checkRange(sector, count * SECTOR);
+        if (status != S_OK || !zero || count == 0) {
+            return status;
+        }
+        try {
+            java.nio.ByteBuffer zeros = java.nio.ByteBuffer.allocate((int) Math.min(count * SECTOR, 1 << 20));
+            for (long done = 0; done < count * SECTOR; ) {
+                zeros.clear().limit((int) Math.min(zeros.capacity(), count * SECTOR - done));
+                image.write(sector * SECTOR + done, new java.nio.ByteBuffer[] {zeros});
+                done += zeros.limit();
+            }
+        } catch (IOException | RuntimeException ex) {
+            return hostError("write-zeroes", sector, ex);
+        }
+        return S_OK;
     }
 
     /** A transfer must be whole sectors inside the disk; otherwise the request fails with IOERR. */

@@ -189,6 +189,25 @@ class VirtioBlkMmioTest {
     }
 
     @Test
+    void writeZeroesAndDiscard() throws Exception {
+        d0.init(FEATURES | bit(VirtioBlk.F_WRITE_ZEROES) | bit(VirtioBlk.F_DISCARD), 16);
+        assertEquals(VirtioBlk.MAX_ZERO_SECTORS, d0.config(48, 4), "max_write_zeroes_sectors");
+        long range = DATA + 0x20000;
+        mem.write64(range, 4);
+        mem.write32(range + 8, 3);
+        mem.write32(range + 12, 0);
+        assertEquals(VirtioBlk.S_OK, request(d0, VirtioBlk.T_WRITE_ZEROES, 0, range, 16));
+        byte[] file = Files.readAllBytes(disk0);
+        assertArrayEquals(new byte[3 * 512], Arrays.copyOfRange(file, 4 * 512, 7 * 512));
+        assertNotEquals(0, file[7 * 512 + 1], "the sector after the range is untouched");
+        assertEquals(VirtioBlk.S_OK, request(d0, VirtioBlk.T_DISCARD, 0, range, 16));
+        mem.write64(range, 63);
+        mem.write32(range + 8, 2);
+        assertEquals(VirtioBlk.S_IOERR, request(d0, VirtioBlk.T_WRITE_ZEROES, 0, range, 16), "past the end");
+        assertEquals(VirtioBlk.S_UNSUPP, request(d0, VirtioBlk.T_WRITE_ZEROES, 0, range, 32), "two ranges");
+    }
+
+    @Test
     void transferOutsideTheDiskIsAnIoError() {
         d0.init(FEATURES, 16);
         assertEquals(VirtioBlk.S_IOERR, request(d0, VirtioBlk.T_IN, 63, DATA, 1024));
