@@ -125,7 +125,7 @@ public final class Main {
 
         type.build(m);
         config.machineOpts.checkAllUsed();
-        openBlockBackends(m, config);
+        openBackends(m, config);
         createDevices(m, config);
 
         m.start();
@@ -230,7 +230,7 @@ public final class Main {
     }
 
     /** -blockdev and -drive images and -netdev backends, opened before the devices that use them. */
-    private static void openBlockBackends(Machine m, MachineConfig config) throws ConfigException {
+    private static void openBackends(Machine m, MachineConfig config) throws ConfigException {
         BlockBackends backends = new BlockBackends();
         m.putComponent(BlockBackends.class, backends);
         m.addResourceToClose(backends);
