@@ -254,6 +254,28 @@ public final class Piix4Pm extends PciDevice {
         };
     }
 
+    /**
+     * QEMU's GPE0 block (4 ports, 0xAFE0 on its pc: GPE0_STS then GPE0_EN, 16 bits each, the
+     * FADT's GPE0_BLK), the same registers as GPSTS/GPEN in the PM block.
+     */
+    public MemoryOps gpeBlockPorts() {
+        return new MemoryOps() {
+            @Override
+            public long read(long offset, int size) {
+                long v = 0;
+                for (int i = 0; i < size && offset + i < 4; i++) {
+                    v |= (long) readByte(0x0c + (int) offset + i) << (8 * i);
+                }
+                return v;
+            }
+
+            @Override
+            public void write(long offset, int size, long value) {
+                pmRegion.ops().write(0x0c + offset, size, value);
+            }
+        };
+    }
+
     /** APM control (0xB2) and status (0xB3) ports. */
     public MemoryOps apmPorts() {
         return new MemoryOps() {

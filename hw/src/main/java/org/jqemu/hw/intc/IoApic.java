@@ -14,7 +14,8 @@ import org.jqemu.system.memory.MemoryOps;
  * <p>Each input has a redirection entry: vector 7:0, delivery mode 10:8, destination mode 11,
  * delivery status 12 (read-only, 0: delivery is immediate), polarity 13, remote IRR 14
  * (read-only), trigger mode 15, mask 16, destination 63:56. An edge input sends one message per
- * rising edge (kept pending while masked, sent on unmask); a level input sends a message while
+ * rising edge (kept pending while masked and sent on unmask, as QEMU does; the 82093AA
+ * datasheet says masked edges are lost); a level input sends a message while
  * asserted and sets remote IRR, which the local APIC's EOI of that vector (broadcast on the
  * {@link ApicBus}) or a write to the EOI register clears, re-sending if the line is still high.
  *

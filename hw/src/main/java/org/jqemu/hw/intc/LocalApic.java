@@ -76,7 +76,7 @@ public final class LocalApic implements Device, X86InterruptSource {
 
     private InterruptAcknowledge pic;
     private Pins pins;
-    private boolean output;
+    private volatile boolean output;
 
     /**
      * @param cpuIndex the CPU this APIC belongs to ({@code Cpu.index()})

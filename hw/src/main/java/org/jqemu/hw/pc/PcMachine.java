@@ -1,5 +1,7 @@
 package org.jqemu.hw.pc;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -56,6 +58,8 @@ public final class PcMachine implements MachineType {
     /** The I/O APIC's ID, as QEMU's MADT states it (ACPI_BUILD_IOAPIC_ID). */
     static final int IOAPIC_ID = 0;
     static final long HPET_BASE = 0xfed0_0000L;
+    /** QEMU's GPE0 block on pc (FADT GPE0_BLK, 4 bytes). */
+    static final int GPE0_BASE = 0xafe0;
     /** Where SeaBIOS puts the PIIX4 PM I/O block on QEMU's pc (the FADT's PM1a_EVT_BLK). */
     static final int PM_IO_BASE = 0x600;
 
@@ -172,6 +176,7 @@ public final class PcMachine implements MachineType {
         // PIIX3 ISA bridge (00:01.0), which routes PIRQ A-D to ISA IRQs and owns reset port 0xCF9.
         PciBus pci = new PciBus(machine, "pci.0");
         machine.putComponent(PciBus.class, pci);
+        pci.setMsiSink(apicBus::msi);
         I440fxHost host = new I440fxHost(machine, pci, ram);
         host.addPciSideRom(0xc0000, pcRom, 0, pcRom.size());
         isa.mapPorts("pci-conf", 0xcf8, 8, host.configPorts());
@@ -180,11 +185,13 @@ public final class PcMachine implements MachineType {
         host.setResetControl(piix3.resetControlPort());
         machine.addDevice(piix3);
         // PIIX4 power management (00:01.3): ACPI PM1 events/control, PM timer, SCI on IRQ 9, APM
-        // port 0xB2. A BIOS places its I/O block (SeaBIOS: 0xB000); without one (-kernel) the
-        // board puts it at 0x600. ACPI tables must describe Piix4Pm.ioBase(), not a constant.
+        // port 0xB2. A BIOS places its I/O block (SeaBIOS: 0x600 when fw_cfg has QEMU-style ACPI
+        // tables, "etc/table-loader", else 0xB000); without a BIOS (-kernel) the board puts it at
+        // 0x600. The FADT must describe Piix4Pm.ioBase().
         int pmPreset = config.kernel != null && config.bios == null ? PM_IO_BASE : 0;
         Piix4Pm pm = new Piix4Pm(machine, pci, 0x0b, irqs[9], false, pmPreset);
         isa.mapPorts("apm", 0xb2, 2, pm.apmPorts());
+        isa.mapPorts("acpi-gpe0", GPE0_BASE, 4, pm.gpeBlockPorts());
         machine.putComponent(Piix4Pm.class, pm);
         machine.addDevice(pm);
 
@@ -233,7 +240,7 @@ public final class PcMachine implements MachineType {
         isa.mapPorts("fwcfg.dma", 0x514, 8, fwCfg.dmaPorts());
         machine.putComponent(FwCfg.class, fwCfg);
         machine.addDevice(fwCfg);
-        fillFwCfg(fwCfg, config, ramSize);
+        fillFwCfg(fwCfg, config, ramSize, split);
 
         // Firmware: a BIOS ROM (-bios, or SeaBIOS by default), and/or a kernel entered directly.
         if (config.bios != null) {
@@ -251,7 +258,7 @@ public final class PcMachine implements MachineType {
     }
 
     /** The standard items QEMU's pc board puts in fw_cfg (hw/i386/fw_cfg.c, hw/nvram/fw_cfg.c). */
-    static void fillFwCfg(FwCfg fw, MachineConfig config, long ramSize) {
+    static void fillFwCfg(FwCfg fw, MachineConfig config, long ramSize, RamSplit split) {
         int cpus = Math.max(1, config.smp);
         fw.addInt64(FwCfg.RAM_SIZE, ramSize);
         fw.addInt16(FwCfg.NB_CPUS, cpus);
@@ -266,6 +273,15 @@ public final class PcMachine implements MachineType {
         fw.addInt32(FwCfg.KERNEL_SIZE, 0);
         fw.addInt32(FwCfg.INITRD_SIZE, 0);
         fw.addInt32(FwCfg.CMDLINE_SIZE, 0);
+        // The RAM ranges as QEMU's etc/e820 lists them (packed little-endian u64 address,
+        // u64 length, u32 type 1); the BIOS adds its own reservations.
+        ByteBuffer e820 = ByteBuffer.allocate(split.above4g() > 0 ? 40 : 20)
+                .order(ByteOrder.LITTLE_ENDIAN);
+        e820.putLong(0).putLong(split.below4g()).putInt(1);
+        if (split.above4g() > 0) {
+            e820.putLong(FOUR_GIB).putLong(split.above4g()).putInt(1);
+        }
+        fw.addFile("etc/e820", e820.array());
     }
 
     /**

@@ -8,6 +8,7 @@ import org.jqemu.system.memory.IoRegion;
 import org.jqemu.system.memory.MemoryOps;
 import org.jqemu.system.memory.MemoryRegion;
 import org.jqemu.system.memory.RamRegion;
+import org.jqemu.system.options.ConfigException;
 
 /**
  * The Intel 82441FX PCI and memory controller (PMC) of the 440FX chipset, as QEMU's
@@ -45,7 +46,7 @@ public final class I440fxHost extends PciDevice {
     /**
      * @param ram the whole guest RAM block; its first MiB backs the shadow segments
      */
-    public I440fxHost(Machine machine, PciBus bus, RamRegion ram) throws org.jqemu.system.options.ConfigException {
+    public I440fxHost(Machine machine, PciBus bus, RamRegion ram) throws ConfigException {
         super(machine, "i440fx");
         this.bus = bus;
         this.ram = ram;
@@ -191,7 +192,11 @@ public final class I440fxHost extends PciDevice {
         }
     }
 
-    /** Write-enable only: writes land in shadow RAM, reads come from the PCI side. */
+    /**
+     * Write-enable only: writes land in shadow RAM, reads come from the PCI side. These writes go
+     * straight into the RAM block, so the CPU's code-page tracking does not see them (SeaBIOS
+     * never uses this mode; it shadows with mode 3).
+     */
     private MemoryOps writeOnly(long start) {
         return new MemoryOps() {
             @Override

@@ -31,6 +31,13 @@ public final class PciBus {
     private final int[] pirqCount = new int[4];
     private final boolean[][] intxAsserted = new boolean[256][];
     private PirqSink pirqSink = (p, l) -> {};
+    private MsiSink msiSink = (a, d) -> {};
+
+    /** Where message-signalled interrupts go: the APIC bus on a PC. */
+    @FunctionalInterface
+    public interface MsiSink {
+        void msi(long address, int data);
+    }
 
     public PciBus(Machine machine, String name) {
         this.machine = machine;
@@ -52,6 +59,37 @@ public final class PciBus {
             throw new ConfigException("No 'PCI' bus found for device '" + deviceType + "'");
         }
         return bus;
+    }
+
+    public void setMsiSink(MsiSink sink) {
+        this.msiSink = sink;
+    }
+
+    /** A function's MSI/MSI-X memory write. */
+    public void msi(long address, int data) {
+        msiSink.msi(address, data);
+    }
+
+    /**
+     * The devfn that {@code addr=} asks for, as QEMU writes it: "SLOT" or "SLOT.FN", hex, or -1
+     * when absent (take the first free slot).
+     */
+    public static int parseAddr(org.jqemu.system.options.Opts opts, String deviceType) throws ConfigException {
+        String a = opts.getString("addr", null);
+        if (a == null) {
+            return -1;
+        }
+        try {
+            String[] parts = a.split("\\.", -1);
+            int slot = Integer.parseInt(parts[0].startsWith("0x") ? parts[0].substring(2) : parts[0], 16);
+            int fn = parts.length > 1 ? Integer.parseInt(parts[1], 16) : 0;
+            if (parts.length > 2 || slot < 0 || slot > 31 || fn < 0 || fn > 7) {
+                throw new NumberFormatException();
+            }
+            return slot << 3 | fn;
+        } catch (NumberFormatException e) {
+            throw new ConfigException("Property '" + deviceType + ".addr' doesn't take value '" + a + "'");
+        }
     }
 
     public void setPirqSink(PirqSink sink) {

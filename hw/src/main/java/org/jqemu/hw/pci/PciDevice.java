@@ -48,6 +48,9 @@ public abstract class PciDevice implements Device {
     public static final int STATUS_INTERRUPT = 0x8;
     public static final int STATUS_CAP_LIST = 0x10;
     public static final int HEADER_TYPE_MULTI_FUNCTION = 0x80;
+    /** QEMU's default subsystem IDs (Red Hat / Qumranet, "QEMU"), by which SeaBIOS recognises QEMU. */
+    public static final int SUBSYSTEM_VENDOR_QEMU = 0x1af4;
+    public static final int SUBSYSTEM_ID_QEMU = 0x1100;
 
     protected final Machine machine;
     private final String id;
@@ -59,6 +62,13 @@ public abstract class PciDevice implements Device {
     private int nextCapability = HEADER_SIZE;
     private int lastCapability = -1;
     private boolean intxLevel;
+    private final java.util.List<ConfigListener> configListeners = new java.util.ArrayList<>();
+
+    /** Told about every guest configuration write, after it took effect (capabilities use it). */
+    @FunctionalInterface
+    public interface ConfigListener {
+        void written(int offset, int size);
+    }
 
     PciBus bus;
     int devfn = -1;
@@ -73,6 +83,7 @@ public abstract class PciDevice implements Device {
         setWmask(CACHE_LINE_SIZE, 1, 0xff);
         setWmask(LATENCY_TIMER, 1, 0xff);
         setWmask(INTERRUPT_LINE, 1, 0xff);
+        setSubsystem(SUBSYSTEM_VENDOR_QEMU, SUBSYSTEM_ID_QEMU);
         for (int i = HEADER_SIZE; i < CONFIG_SIZE; i++) {
             wmask[i] = (byte) 0xff;
         }
@@ -126,6 +137,10 @@ public abstract class PciDevice implements Device {
         int off = BAR0 + 4 * index;
         setRaw(off, 4, bar.typeBits());
         setWmask(off, 4, bar.addressMask());
+        if (space == PciBar.Space.MEMORY64) {
+            setRaw(off + 4, 4, 0);
+            setWmask(off + 4, 4, bar.highAddressMask());
+        }
         return bar;
     }
 
@@ -227,6 +242,13 @@ public abstract class PciDevice implements Device {
         if (offset <= COMMAND + 1 && offset + size > COMMAND + 1) {
             updateIntx(); // INTx disable may have changed
         }
+        for (ConfigListener l : configListeners) {
+            l.written(offset, size);
+        }
+    }
+
+    public final void addConfigListener(ConfigListener l) {
+        configListeners.add(l);
     }
 
     /**
@@ -248,7 +270,12 @@ public abstract class PciDevice implements Device {
             return addr;
         }
         long addr = reg & 0xffff_fff0L;
-        if ((cmd & COMMAND_MEMORY) == 0 || addr == 0 || addr + bar.size() > 1L << 32) {
+        long limit = 1L << 32;
+        if (bar.space() == PciBar.Space.MEMORY64) {
+            addr |= (raw(BAR0 + 4 * index + 4, 4) & 0xffff_ffffL) << 32;
+            limit = Machine.MEMORY_SPACE_SIZE;
+        }
+        if ((cmd & COMMAND_MEMORY) == 0 || addr == 0 || addr + bar.size() > limit) {
             return -1;
         }
         return addr;

@@ -35,6 +35,7 @@ class Piix4PmTest {
         bus = new PciBus(m, "pci.0");
         pm = new Piix4Pm(m, bus, 0x10, sci, false, 0);
         m.io().root().add(0xb2, new IoRegion("apm", 2, pm.apmPorts()));
+        m.io().root().add(0xafe0, new IoRegion("gpe0", 4, pm.gpeBlockPorts()));
     }
 
     /** What SeaBIOS does: PMBA = 0x600 | 1, PMREGMISC.PMIOSE = 1. */
@@ -108,6 +109,14 @@ class Piix4PmTest {
         assertTrue(sci.level);
         assertEquals(0x2, m.io().read(0x60c, 2));
         m.io().write(0x60c, 2, 0x2);
+        assertFalse(sci.level);
+        // The same registers in QEMU's GPE0 block at 0xAFE0.
+        m.io().write(0xafe2, 2, 0x4);
+        assertEquals(0x4, m.io().read(0x60e, 2));
+        pm.gpe(2);
+        assertEquals(0x4, m.io().read(0xafe0, 2));
+        assertTrue(sci.level);
+        m.io().write(0xafe0, 1, 0x4);
         assertFalse(sci.level);
     }
 

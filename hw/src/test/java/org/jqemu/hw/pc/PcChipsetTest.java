@@ -1,11 +1,16 @@
 package org.jqemu.hw.pc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.jqemu.hw.acpi.Piix4Pm;
+import org.jqemu.hw.intc.ApicBus;
+import org.jqemu.hw.intc.LocalApic;
+import org.jqemu.hw.isa.IsaBus;
 import org.jqemu.hw.nvram.FwCfg;
 import org.jqemu.hw.pci.PciBus;
 import org.jqemu.system.machine.Machine;
@@ -76,6 +81,13 @@ class PcChipsetTest {
             assertEquals("QEMU", sig.toString());
             m.io().write(0x510, 2, FwCfg.RAM_SIZE);
             assertEquals(0x40, (m.io().read(0x511, 1) | m.io().read(0x511, 1) << 8 | m.io().read(0x511, 1) << 16) >> 16);
+            // etc/e820 lists the RAM below 4 GiB as one range.
+            java.nio.ByteBuffer e820 = java.nio.ByteBuffer.wrap(m.component(FwCfg.class).file("etc/e820"))
+                    .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            assertEquals(20, e820.capacity());
+            assertEquals(0, e820.getLong(0));
+            assertEquals(4L << 20, e820.getLong(8));
+            assertEquals(1, e820.getInt(16));
             // I/O APIC version register through IOREGSEL/IOWIN.
             m.memory().write32(0xfec0_0000L, 1);
             assertEquals(0x0017_0020, m.memory().read32(0xfec0_0010L));
@@ -83,6 +95,45 @@ class PcChipsetTest {
             assertEquals(0x0005_0014, m.memory().read32(0xfee0_0030L));
             // HPET capabilities: 10 ns period.
             assertEquals(10_000_000, m.memory().read32(0xfed0_0004L));
+        }
+    }
+
+    @Test
+    void isaInterruptsReachTheBootCpuThroughPicAndIoApic() throws Exception {
+        try (Machine m = build(true)) {
+            LocalApic bsp = m.component(ApicBus.class).apics().get(0);
+            IsaBus isa = m.component(IsaBus.class);
+            // 8259 path: ICW1-4 on the master (vectors 0x20-0x27), unmask IRQ4, raise it.
+            m.io().write8(0x20, 0x11);
+            m.io().write8(0x21, 0x20);
+            m.io().write8(0x21, 0x04);
+            m.io().write8(0x21, 0x01);
+            m.io().write8(0x21, 0xef);
+            isa.irq(4).set(true);
+            assertTrue(bsp.hasInterrupt(), "8259 INT through LINT0 (ExtINT)");
+            assertEquals(0x24, bsp.acknowledge());
+            isa.irq(4).set(false);
+            m.io().write8(0x20, 0x20); // EOI
+            // I/O APIC path: mask the 8259, enable the APIC, route pin 4 to vector 0x54.
+            m.io().write8(0x21, 0xff);
+            m.memory().write32(0xfee0_00f0L, 0x1ff);
+            m.memory().write32(0xfec0_0000L, 0x10 + 2 * 4);
+            m.memory().write32(0xfec0_0010L, 0x54);
+            // The edge the I/O APIC saw while its pin was masked is still pending (as in QEMU).
+            assertTrue(bsp.hasInterrupt());
+            assertEquals(0x54, bsp.acknowledge());
+            m.memory().write32(0xfee0_00b0L, 0);
+            assertFalse(bsp.hasInterrupt());
+            isa.irq(4).set(true);
+            assertTrue(bsp.hasInterrupt());
+            assertEquals(0x54, bsp.acknowledge());
+            m.memory().write32(0xfee0_00b0L, 0);
+            isa.irq(4).set(false);
+            // The PIT's IRQ0 lands on I/O APIC pin 2 (the MADT's interrupt source override).
+            m.memory().write32(0xfec0_0000L, 0x10 + 2 * 2);
+            m.memory().write32(0xfec0_0010L, 0x52);
+            isa.irq(0).set(true);
+            assertEquals(0x52, bsp.acknowledge());
         }
     }
 

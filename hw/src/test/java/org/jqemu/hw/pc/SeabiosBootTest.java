@@ -43,7 +43,7 @@ class SeabiosBootTest {
         }
         String out = log(m, debug);
         for (String line : new String[] {
-            "Found QEMU fw_cfg", "QEMU fw_cfg DMA interface supported", "RamSize: 0x08000000",
+            "Running on QEMU (i440fx)", "Found QEMU fw_cfg", "QEMU fw_cfg DMA interface supported", "qemu/e820: addr 0x0000000000000000 len 0x0000000008000000 [RAM]",
             "Found 3 PCI devices", "PCI: init bdf=00:00.0 id=8086:1237", "PCI: init bdf=00:01.0 id=8086:7000",
             "PCI: init bdf=00:01.3 id=8086:7113", "Using pmtimer", "Booting from Hard Disk"}) {
             assertTrue(out.contains(line), "SeaBIOS did not print '" + line + "'; its log:\n" + out);

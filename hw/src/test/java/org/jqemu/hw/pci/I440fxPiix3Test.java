@@ -133,6 +133,29 @@ class I440fxPiix3Test {
     }
 
     @Test
+    void sixtyFourBitPrefetchableBarMapsAbove4GiB() throws Exception {
+        Regs regs = new Regs();
+        PciDevice d = new PciDevice(m, "bar64") {
+            {
+                setIds(0x1af4, 0x1042, 1, 0x010000);
+                addBar(4, PciBar.Space.MEMORY64, 0x4000, true, new IoRegion("bar64", 0x4000, regs));
+            }
+        };
+        bus.plug(d, 5 << 3);
+        int devfn = 5 << 3;
+        cfgWrite(devfn, 0x20, 4, -1);
+        cfgWrite(devfn, 0x24, 4, -1);
+        assertEquals(0xffff_c00c, cfgRead(devfn, 0x20, 4), "size mask, 64-bit, prefetchable");
+        assertEquals(0xffff_ffff, cfgRead(devfn, 0x24, 4));
+        cfgWrite(devfn, 0x20, 4, 0x0000_8000);
+        cfgWrite(devfn, 0x24, 4, 0x8);
+        cfgWrite(devfn, 0x04, 2, PciDevice.COMMAND_MEMORY);
+        assertEquals(0x8_0000_8000L, d.barAddress(4));
+        m.memory().write(0x8_0000_8010L, 4, 7);
+        assertEquals(0x10, regs.lastOffset);
+    }
+
+    @Test
     void ramWinsOverABarPlacedOnIt() throws Exception {
         TestFunction f = new TestFunction(m);
         bus.plug(f, -1);

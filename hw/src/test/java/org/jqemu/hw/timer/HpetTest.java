@@ -104,8 +104,13 @@ class HpetTest {
         wr(0x10, Hpet.ENABLE | Hpet.LEGACY);
         hpet.pitInput().set(true);
         assertFalse(gsi[0].level, "legacy replacement cuts the PIT off");
-        TestMachines.advance(m, 30);
-        assertTrue(gsi[0].risingEdges >= 5, "periodic pulses: " + gsi[0].risingEdges);
+        TestMachines.advance(m, 10);
+        int first = gsi[0].risingEdges;
+        assertTrue(first >= 1, "fired");
+        TestMachines.advance(m, 10);
+        // Periods the main loop was too late for are skipped, not queued (as QEMU's HPET does),
+        // so only "it fired again" is certain.
+        assertTrue(gsi[0].risingEdges > first, "periodic: fired again");
         long cmp = rd(0x108);
         long now = rd(0xf0);
         assertTrue(cmp > now && cmp - now <= 100_000, "comparator moved ahead by the period");
