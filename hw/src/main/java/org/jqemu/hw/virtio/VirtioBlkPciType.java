@@ -59,36 +59,11 @@ public final class VirtioBlkPciType implements DeviceType {
         }
         RawImage image = backends.attach(drive, NAME);
         String serial = opts.getString("serial", null);
-        int devfn = pciAddr(where, opts.getString("addr", null));
+        int devfn = PciBus.parseAddr(opts, NAME);
         String id = opts.getString("id", drive);
         opts.checkAllUsed();
         VirtioPci pci = new VirtioPci(new VirtioBlk(machine, id, image, serial), bus, devfn, CLASS_STORAGE_SCSI);
         machine.addDevice(pci);
         return pci;
-    }
-
-    /** QEMU's PCI address property: hex slot, optionally ".function"; null is "any free slot". */
-    static int pciAddr(String where, String v) throws ConfigException {
-        if (v == null) {
-            return -1;
-        }
-        try {
-            String[] parts = v.split("\\.", -1);
-            if (parts.length > 2) {
-                throw new NumberFormatException();
-            }
-            int slot = Integer.parseInt(strip(parts[0]), 16);
-            int fn = parts.length == 2 ? Integer.parseInt(parts[1], 16) : 0;
-            if (slot < 0 || slot > 31 || fn < 0 || fn > 7) {
-                throw new NumberFormatException();
-            }
-            return slot << 3 | fn;
-        } catch (NumberFormatException e) {
-            throw new ConfigException(where + ": Property 'addr' doesn't take value '" + v + "'");
-        }
-    }
-
-    private static String strip(String s) {
-        return s.startsWith("0x") || s.startsWith("0X") ? s.substring(2) : s;
     }
 }

@@ -53,7 +53,7 @@ public final class VirtioNetPciType implements DeviceType {
         PciBus bus = PciBus.of(machine, NAME);
         String where = opts.option() + " " + NAME;
         VirtioNet net = build(machine, opts, where, NAME);
-        int devfn = VirtioBlkPciType.pciAddr(where, opts.getString("addr", null));
+        int devfn = PciBus.parseAddr(opts, NAME);
         opts.checkAllUsed();
         VirtioPci pci = new VirtioPci(net, bus, devfn, CLASS_ETHERNET);
         machine.addDevice(pci);

@@ -1,5 +1,6 @@
 package org.jqemu.hw.virtio;
 
+import org.jqemu.hw.pci.MsiX;
 import org.jqemu.hw.pci.PciBar;
 import org.jqemu.hw.pci.PciBus;
 import org.jqemu.hw.pci.PciDevice;
@@ -31,9 +32,8 @@ public final class VirtioPci extends PciDevice implements VirtioTransport {
     public static final int NOTIFY_MULTIPLIER = 4;
     public static final int NO_VECTOR = 0xffff;
     public static final int MSIX_BAR = 1;
-    static final int CAP_ID_MSIX = 0x11;
-    static final int MSIX_ENABLE = 0x8000;
-    static final int MSIX_FUNCTION_MASK = 0x4000;
+    public static final int MSIX_BAR_SIZE = 0x1000;
+    public static final int MSIX_PBA = 0x800;
 
     // Capability cfg_type values (4.1.4).
     public static final int CAP_COMMON = 1;
@@ -69,8 +69,7 @@ public final class VirtioPci extends PciDevice implements VirtioTransport {
     private int driverFeatureSelect;
     private int queueSelect;
     private int isr;
-    private final MsixTable msix;
-    private final int msixCap;
+    private final MsiX msix;
     private int configVector = NO_VECTOR;
     private final int[] queueVectors;
 
@@ -90,16 +89,16 @@ public final class VirtioPci extends PciDevice implements VirtioTransport {
         addVirtioCap(CAP_DEVICE, DEVICE, Math.max(device.configSize(), 1), 16);
         int notify = addVirtioCap(CAP_NOTIFY, NOTIFY, NOTIFY_MULTIPLIER * Math.max(device.queueCount(), 1), 20);
         setRaw(notify + 16, 4, NOTIFY_MULTIPLIER);
-        msix = new MsixTable(machine.memory(), Math.min(device.queueCount() + 1, 128));
+        msix = new MsiX(this, Math.min(device.queueCount() + 1, 2048), MSIX_BAR, 0, MSIX_BAR, MSIX_PBA);
         queueVectors = new int[device.queueCount()];
         java.util.Arrays.fill(queueVectors, NO_VECTOR);
-        addBar(MSIX_BAR, PciBar.Space.MEMORY32, MsixTable.WINDOW_SIZE, false,
-                new IoRegion("virtio-pci msix " + device.id(), MsixTable.WINDOW_SIZE, msix.ops()));
-        msixCap = addCapability(CAP_ID_MSIX, 12);
-        setRaw(msixCap + 2, 2, msix.vectors() - 1);
-        setWmask(msixCap + 2, 2, MSIX_ENABLE | MSIX_FUNCTION_MASK);
-        setRaw(msixCap + 4, 4, MSIX_BAR);
-        setRaw(msixCap + 8, 4, MsixTable.PBA_OFFSET | MSIX_BAR);
+        addBar(MSIX_BAR, PciBar.Space.MEMORY32, MSIX_BAR_SIZE, false,
+                new IoRegion("virtio-pci msix " + device.id(), MSIX_BAR_SIZE, msixWindow()));
+        addConfigListener((offset, size) -> {
+            if (msix.enabled()) {
+                setIntx(false); // MSI-X on: INTx is not used (4.1.5.3)
+            }
+        });
         device.attach(this);
         bus.plug(this, devfn);
     }
@@ -140,23 +139,33 @@ public final class VirtioPci extends PciDevice implements VirtioTransport {
         setIntx(false);
     }
 
-    @Override
-    public void configWrite(int offset, int size, int value) {
-        super.configWrite(offset, size, value);
-        if (offset <= msixCap + 3 && offset + size > msixCap + 2) {
-            int control = raw(msixCap + 2, 2);
-            msix.setControl((control & MSIX_ENABLE) != 0, (control & MSIX_FUNCTION_MASK) != 0);
-            if (msix.enabled()) {
-                setIntx(false);
+    /** BAR 1: the MSI-X table from offset 0, the pending bit array from {@link #MSIX_PBA}. */
+    private MemoryOps msixWindow() {
+        MemoryOps table = msix.tableOps();
+        MemoryOps pba = msix.pbaOps();
+        return new MemoryOps() {
+            @Override
+            public long read(long offset, int size) {
+                if (offset >= MSIX_PBA) {
+                    return offset - MSIX_PBA < msix.pbaSize() ? pba.read(offset - MSIX_PBA, size) : 0;
+                }
+                return offset < msix.tableSize() ? table.read(offset, size) : 0;
             }
-        }
+
+            @Override
+            public void write(long offset, int size, long value) {
+                if (offset < msix.tableSize()) {
+                    table.write(offset, size, value);
+                }
+            }
+        };
     }
 
     @Override
     public void notifyUsedBuffer(Virtqueue queue) {
         isr |= 1;
         if (msix.enabled()) {
-            msix.raise(queueVectors[queue.index()]);
+            msix.notify(queueVectors[queue.index()]);
         } else {
             setIntx(true);
         }
@@ -166,13 +175,13 @@ public final class VirtioPci extends PciDevice implements VirtioTransport {
     public void notifyConfigChange() {
         isr |= 2;
         if (msix.enabled()) {
-            msix.raise(configVector);
+            msix.notify(configVector);
         } else {
             setIntx(true);
         }
     }
 
-    public MsixTable msix() {
+    public MsiX msix() {
         return msix;
     }
 

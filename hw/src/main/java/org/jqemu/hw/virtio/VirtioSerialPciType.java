@@ -53,7 +53,7 @@ public final class VirtioSerialPciType implements DeviceType {
         if (max < 1 || max > 31) {
             throw new ConfigException(where + ": Property 'max_ports' must be between 1 and 31, got " + max);
         }
-        int devfn = VirtioBlkPciType.pciAddr(where, opts.getString("addr", null));
+        int devfn = PciBus.parseAddr(opts, NAME);
         String id = opts.getString("id", "virtio-serial" + countSerials(machine));
         opts.checkAllUsed();
         VirtioSerial serial = new VirtioSerial(machine, id, (int) max);

@@ -47,6 +47,7 @@ class VirtioBlkPciTest {
         mem.root().add(0, RamRegion.allocate(m.arena(), "ram", 16 << 20, false));
         bus = new PciBus(m, "pci.0");
         bus.setPirqSink((p, level) -> pirq[p] = level);
+        bus.setMsiSink((address, data) -> mem.write32(address, data)); // no APIC here: messages land in RAM
         disk = tmp.resolve("d.raw");
         byte[] content = new byte[16 * 512];
         for (int i = 0; i < content.length; i++) {
