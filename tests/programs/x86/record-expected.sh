@@ -1,6 +1,6 @@
 #!/bin/sh
 # record-expected.sh - dev tool: rebuild every program and re-record NAME.expected from
-# Debian's qemu-system-i386 (TCG). Tests never run QEMU; they compare against these files.
+# Debian's qemu-system-i386 (TCG); longmode from qemu-system-x86_64. Tests never run QEMU; they compare against these files.
 # Exit status convention checked here: 1 = PASS (isa-debug-exit 0), triplefault: 0.
 set -e
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,13 +14,15 @@ for k in *.bin *.elf; do
     name=${k%.*}
     args=""
     want=1
+    qemu=qemu-system-i386
     case $name in
+        longmode) qemu=qemu-system-x86_64 ;;  # needs a 64-bit CPU (default qemu64)
         mbinfo) args="-append hello-multiboot" ;;
         triplefault) want=0 ;;
     esac
     rm -f out.txt
     set +e
-    timeout 60 qemu-system-i386 -machine pc -m 128 -display none -monitor none -no-reboot \
+    timeout 60 $qemu -machine pc -m 128 -display none -monitor none -no-reboot \
         -serial file:out.txt -device isa-debug-exit,iobase=0xf4,iosize=0x04 \
         -kernel "$k" $args
     rc=$?

@@ -20,6 +20,8 @@ import org.jqemu.system.machine.Machine;
 import org.jqemu.system.machine.MachineConfig;
 import org.jqemu.system.machine.MachineType;
 import org.jqemu.system.machine.ShutdownCause;
+import org.jqemu.system.monitor.MonitorFactory;
+import org.jqemu.system.monitor.MonitorSpec;
 import org.jqemu.system.options.ConfigException;
 import org.jqemu.system.options.Opts;
 
@@ -45,6 +47,7 @@ public final class Main {
     private final boolean realTerminal;
     private volatile Machine machine;
     private volatile boolean started;
+    private volatile MonitorFactory.Monitor monitors;
 
     private Main(InputStream in, PrintStream out, PrintStream err, boolean realTerminal) {
         this.in = in;
@@ -93,7 +96,16 @@ public final class Main {
         if (m != null) {
             m.close();
         }
+        closeMonitors();
         return 1;
+    }
+
+    private void closeMonitors() {
+        MonitorFactory.Monitor mon = monitors;
+        monitors = null;
+        if (mon != null) {
+            mon.close();
+        }
     }
 
     private int launchOrThrow(String[] args) throws ConfigException, InterruptedException {
@@ -116,6 +128,7 @@ public final class Main {
         Machine m = new Machine(config);
         machine = m;
         createChardevs(m, config);
+        startMonitors(m, config);
 
         Accelerator accel = AcceleratorSelector.select(m, config.accels, load(Accelerator.class), err);
         if (accel == null) {
@@ -130,7 +143,9 @@ public final class Main {
 
         m.start();
         started = true;
-        return m.awaitExit();
+        int status = m.awaitExit();
+        closeMonitors(); // after the VM: the last replies and the SHUTDOWN event still go out
+        return status;
     }
 
     // ---- listings ---------------------------------------------------------------------------
@@ -216,13 +231,31 @@ public final class Main {
             Chardev c = factory.createSerial("serial" + index, spec);
             if (c != null) {
                 m.addChardev(c);
+                if (spec.startsWith("mon:")) { // the human monitor shares this port's terminal
+                    config.monitors.add(new MonitorSpec("-serial " + spec, c.id(), null, MonitorSpec.Mode.READLINE,
+                            false));
+                }
                 index++;
+            }
+        }
+        for (MonitorSpec spec : config.monitors) {
+            if (spec.device() != null && spec.chardev() != null) {
+                Chardev c = factory.createSerial(spec.chardev(), spec.device());
+                if (c == null) {
+                    throw new ConfigException(spec.option() + ": 'none' is not a monitor device");
+                }
+                m.addChardev(c);
             }
         }
         if (config.serials.isEmpty()) {
             // QEMU's defaults: the terminal under -nographic, else a "vc" we have no window for.
             if (config.nographic) {
                 m.addChardev(factory.createNographicConsole("serial0"));
+                if (config.defaultMonitor) {
+                    // the human monitor shares the terminal: Ctrl-A c switches to it
+                    config.monitors.add(new MonitorSpec("-nographic", "serial0", null, MonitorSpec.Mode.READLINE,
+                            false));
+                }
             } else if (!config.nodefaults) {
                 m.addChardev(factory.createSerial("serial0", "null"));
             }
@@ -246,6 +279,24 @@ public final class Main {
         for (Opts o : config.netdevs) {
             nets.open(o);
         }
+    }
+
+    /** -qmp / -mon: through the monitor module, found with ServiceLoader. */
+    private void startMonitors(Machine m, MachineConfig config) throws ConfigException {
+        if (config.monitors.isEmpty()) {
+            return;
+        }
+        List<MonitorFactory> factories = load(MonitorFactory.class);
+        if (factories.isEmpty()) {
+            for (MonitorSpec spec : config.monitors) {
+                // the monitors -nographic and -serial mon: add by themselves are optional
+                if (!spec.option().equals("-nographic") && !spec.option().startsWith("-serial ")) {
+                    throw new ConfigException(spec.option() + ": monitor support (jqemu-qmp) is not on the class path");
+                }
+            }
+            return;
+        }
+        monitors = factories.get(0).start(m, config.monitors, line -> err.println("jqemu: " + line));
     }
 
     private static void createDevices(Machine m, MachineConfig config) throws ConfigException {

@@ -91,7 +91,7 @@ public final class PcMachine implements MachineType {
     /** The models target-i386 provides (to be kept in step with the CPU engineers' list). */
     @Override
     public List<String> cpuModels() {
-        return List.of("qemu32", "pentium", "486", "max");
+        return List.of("qemu32", "qemu64", "pentium", "486", "max");
     }
 
     /** How much RAM sits below and above 4 GiB for a given -m. */
@@ -194,6 +194,7 @@ public final class PcMachine implements MachineType {
         isa.mapPorts("acpi-gpe0", GPE0_BASE, 4, pm.gpeBlockPorts());
         machine.putComponent(Piix4Pm.class, pm);
         machine.addDevice(pm);
+        machine.addPowerButton(pm::powerButton); // QMP system_powerdown
 
         // The HPET (0xFED00000): in legacy replacement mode it takes over IRQ0 and IRQ8, so the
         // PIT's and the RTC's interrupts pass through it. Its other routes are I/O APIC inputs.

@@ -140,7 +140,7 @@ class PcMachineTest {
         MachineConfig c = new MachineConfig();
         c.kernel = k.toString();
         ConfigException e = assertThrows(ConfigException.class, () -> new PcMachine().build(machine(c)));
-        assertEquals("linux kernel boot is not supported yet", e.getMessage());
+        assertEquals(c.kernel + ": neither a Linux bzImage nor a multiboot kernel", e.getMessage());
     }
 
     @Test

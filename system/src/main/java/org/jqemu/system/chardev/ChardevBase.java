@@ -132,6 +132,20 @@ public abstract class ChardevBase implements Chardev {
         }
     }
 
+    /** Tells the front end a peer connected ({@code open}) or left, in order with its input. */
+    protected final void notifyPeer(boolean open) {
+        mainLoop.execute(() -> {
+            CharFrontend fe = frontend;
+            if (fe != null) {
+                if (open) {
+                    fe.opened();
+                } else {
+                    fe.closed();
+                }
+            }
+        });
+    }
+
     /** Wakes blocked readers; subclasses call this first in {@link #close()}. */
     protected final void markClosed() {
         closed = true;

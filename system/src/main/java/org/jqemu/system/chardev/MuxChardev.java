@@ -11,7 +11,7 @@ import java.util.concurrent.Executor;
  * <ul>
  *   <li>Ctrl-A h prints the list of escapes;</li>
  *   <li>Ctrl-A x ends jqemu;</li>
- *   <li>Ctrl-A c switches to the next front end (the monitor, once there is one);</li>
+ *   <li>Ctrl-A c switches to the next front end (the monitor), telling both of the change;</li>
  *   <li>Ctrl-A Ctrl-A sends one Ctrl-A to the guest.</li>
  * </ul>
  * Any other key after Ctrl-A is swallowed, as in QEMU. Output of every front end goes to the
@@ -26,7 +26,7 @@ public final class MuxChardev implements Chardev, CharFrontend {
             + "C-a c    switch between console and monitor\n\r"
             + "C-a C-a  sends C-a\n\r";
     static final String TERMINATED = "jqemu: terminated\n\r";
-    static final String NO_MONITOR = "\n\rjqemu: monitor not supported yet\n\r";
+    static final String NO_MONITOR = "\n\rjqemu: no monitor shares this terminal\n\r";
 
     /** Input held for a front end that cannot take it yet. */
     private static final int BUFFER = 256;
@@ -140,8 +140,10 @@ public final class MuxChardev implements Chardev, CharFrontend {
             print(NO_MONITOR);
             return;
         }
+        frontends.get(focus).focus(false);
         focus = (focus + 1) % frontends.size();
         pendingLen = 0; // what the old focus could not take is not for the new one
+        frontends.get(focus).focus(true);
     }
 
     private void print(String text) {

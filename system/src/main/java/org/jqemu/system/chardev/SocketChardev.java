@@ -145,6 +145,7 @@ public final class SocketChardev extends ChardevBase {
         }
         telnetState = 0;
         client = ch;
+        notifyPeer(true);
         if (telnet) {
             ch.write(ByteBuffer.wrap(TELNET_INIT));
         }
@@ -221,6 +222,7 @@ public final class SocketChardev extends ChardevBase {
     private void disconnect(SocketChannel ch) {
         if (client == ch) {
             client = null;
+            notifyPeer(false);
         }
         try {
             ch.close();

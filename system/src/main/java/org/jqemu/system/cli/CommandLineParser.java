@@ -6,6 +6,7 @@ import org.jqemu.system.cli.CommandLine.Info;
 import org.jqemu.system.cli.CommandLine.Kind;
 import org.jqemu.system.log.LogCategory;
 import org.jqemu.system.machine.MachineConfig;
+import org.jqemu.system.monitor.MonitorSpec;
 import org.jqemu.system.options.ConfigException;
 import org.jqemu.system.options.Opts;
 import org.jqemu.system.options.Sizes;
@@ -32,11 +33,12 @@ public final class CommandLineParser {
             Map.entry("nodefaults", false), Map.entry("S", false), Map.entry("no-reboot", false),
             Map.entry("no-shutdown", false), Map.entry("name", true), Map.entry("d", true),
             Map.entry("D", true), Map.entry("no-user-config", false), Map.entry("nodefconfig", false),
+            Map.entry("qmp", true), Map.entry("qmp-pretty", true), Map.entry("mon", true),
             Map.entry("drive", true), Map.entry("blockdev", true), Map.entry("netdev", true));
 
     /** QEMU options that later issues implement: refused clearly rather than ignored. */
     private static final Set<String> LATER = Set.of(
-            "qmp", "qmp-pretty", "mon", "vnc", "icount", "gdb", "s",
+            "vnc", "icount", "gdb", "s",
             "mem-path", "mem-prealloc", "virtfs", "fsdev", "usb", "usbdevice", "boot", "snapshot",
             "hda", "hdb", "hdc", "hdd", "cdrom", "fda", "fdb", "mtdblock", "sd", "pflash",
             "full-screen", "sdl", "curses", "spice", "global", "object", "numa", "rtc", "action",
@@ -141,19 +143,25 @@ public final class CommandLineParser {
                     throw new ConfigException(where + ": not supported yet (use -nic or -netdev with -device)");
                 }
             }
-            case "vga", "monitor", "parallel" -> {
+            case "monitor" -> monitor(where, value);
+            case "vga", "parallel" -> {
                 // "none" asks for nothing, which is what jqemu has; anything else is later work.
                 if (!value.equals("none")) {
                     throw new ConfigException(where + ": not supported yet");
                 }
             }
-            case "nodefaults" -> config.nodefaults = true;
+            case "nodefaults" -> {
+                config.nodefaults = true;
+                config.defaultMonitor = false;
+            }
             case "S" -> config.startPaused = true;
             case "no-reboot" -> config.noReboot = true;
             case "no-shutdown" -> config.noShutdown = true;
             case "name" -> name(where, value);
             case "d" -> logItems(where, value);
             case "D" -> config.logFile = value;
+            case "qmp", "qmp-pretty" -> qmp(where, value, name.equals("qmp-pretty"));
+            case "mon" -> mon(where, value);
             case "no-user-config", "nodefconfig" -> {
                 // jqemu reads no configuration files, so there is nothing to turn off.
             }
@@ -318,6 +326,55 @@ public final class CommandLineParser {
         }
         o.checkAllUsed();
         config.name = guest;
+    }
+
+    /**
+     * {@code -qmp DEV}: unix:/tcp: are monitor servers (several clients at once); anything else is
+     * a chardev in -serial syntax. Checked when the monitor starts.
+     */
+    private void qmp(String where, String value, boolean pretty) throws ConfigException {
+        config.defaultMonitor = false;
+        boolean server = value.startsWith("unix:") || value.startsWith("tcp:");
+        config.monitors.add(new MonitorSpec(where, server ? null : compatMonitorId(), value, MonitorSpec.Mode.CONTROL,
+                pretty));
+    }
+
+    /** {@code -monitor DEV}: HMP on a chardev in -serial syntax; "none" only drops the default. */
+    private void monitor(String where, String value) {
+        config.defaultMonitor = false;
+        if (!value.equals("none")) {
+            config.monitors.add(new MonitorSpec(where, compatMonitorId(), value, MonitorSpec.Mode.READLINE, false));
+        }
+    }
+
+    /** QEMU's ids for the chardevs of -monitor and -qmp: compat_monitor0, 1, ... */
+    private String compatMonitorId() {
+        int n = 0;
+        for (MonitorSpec m : config.monitors) {
+            if (m.device() != null) {
+                n++;
+            }
+        }
+        return "compat_monitor" + n;
+    }
+
+    /** {@code -mon [chardev=]ID[,mode=readline|control][,pretty=on|off]}. */
+    private void mon(String where, String value) throws ConfigException {
+        Opts o = Opts.parse(where, value, "chardev");
+        String chardev = o.getString("chardev", null);
+        String mode = o.getString("mode", "readline");
+        boolean pretty = o.getBool("pretty", false);
+        o.checkAllUsed();
+        if (chardev == null) {
+            throw new ConfigException(where + ": Parameter 'chardev' is missing");
+        }
+        MonitorSpec.Mode m = switch (mode) {
+            case "control" -> MonitorSpec.Mode.CONTROL;
+            case "readline" -> MonitorSpec.Mode.READLINE;
+            default -> throw new ConfigException(where + ": Parameter 'mode' does not accept value '" + mode + "'");
+        };
+        config.defaultMonitor = false;
+        config.monitors.add(new MonitorSpec(where, chardev, null, m, pretty));
     }
 
     private void logItems(String where, String value) throws ConfigException {

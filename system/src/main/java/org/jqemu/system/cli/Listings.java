@@ -212,8 +212,17 @@ public final class Listings {
                                 file:path, chardev:id, mon:dev, tcp:[host]:port[,server=on,wait=off],
                                 telnet:[host]:port[,server=on], unix:path[,server=on]
 
+                Monitor options:
+                -qmp dev        QMP on 'dev': unix:path,server=on[,wait=off] or
+                                tcp:host:port,server=on[,wait=off] (several clients), or any -serial dev
+                -qmp-pretty dev like -qmp, with indented output
+                -monitor dev    human monitor (HMP) on 'dev' (-serial syntax); 'none' for none
+                -mon [chardev=]id[,mode=readline|control][,pretty=on|off]
+                                monitor on chardev 'id'
+
                 Display options:
-                -nographic      no display; serial port on the terminal (Ctrl-A h for help)
+                -nographic      no display; serial port and monitor on the terminal (Ctrl-A c
+                                switches, Ctrl-A h for help)
                 -display none   no display
 
                 Debug and run control:

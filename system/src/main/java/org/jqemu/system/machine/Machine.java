@@ -53,6 +53,7 @@ public final class Machine implements AutoCloseable {
     private final List<Device> devices = new ArrayList<>();
     private final Map<String, Chardev> chardevs = new LinkedHashMap<>();
     private final List<Runnable> resetHandlers = new ArrayList<>();
+    private final List<Runnable> powerButtons = new CopyOnWriteArrayList<>();
     private final Map<Class<?>, Object> components = new HashMap<>();
     private final List<MachineListener> listeners = new CopyOnWriteArrayList<>();
     private final List<AutoCloseable> closeables = new ArrayList<>();
@@ -183,6 +184,19 @@ public final class Machine implements AutoCloseable {
         resetHandlers.add(handler);
     }
 
+    /**
+     * A power button the board wires to its guest (ACPI's power button event): pressed by
+     * {@link #requestPowerdown()} on the main loop with the machine lock held.
+     */
+    public void addPowerButton(Runnable press) {
+        powerButtons.add(press);
+    }
+
+    /** True when the board has a power button, so the guest can be asked to power off. */
+    public boolean hasPowerButton() {
+        return !powerButtons.isEmpty();
+    }
+
     /** Board-level singletons of this machine, such as its ISA bus, found by type. */
     public <T> void putComponent(Class<T> type, T value) {
         components.put(type, value);
@@ -283,6 +297,17 @@ public final class Machine implements AutoCloseable {
         }
         for (Runnable r : resetHandlers) {
             r.run();
+        }
+    }
+
+    /**
+     * Presses the power button (QMP system_powerdown): the guest decides whether to power off.
+     * Listeners hear it even on a board without a button, as QEMU emits POWERDOWN regardless.
+     */
+    public void requestPowerdown() {
+        listeners.forEach(MachineListener::powerdown);
+        for (Runnable press : powerButtons) {
+            mainLoop.post(press);
         }
     }
 

@@ -45,6 +45,13 @@ public final class MachineConfig {
     public boolean noReboot;
     public boolean noShutdown;
     public String name;
+    /**
+     * False once -monitor, -qmp, -mon or -nodefaults is given: -nographic then puts no HMP on the
+     * terminal (Ctrl-A c), as in QEMU.
+     */
+    public boolean defaultMonitor = true;
+    /** -qmp, -qmp-pretty, -monitor and -mon, in command-line order. */
+    public final List<org.jqemu.system.monitor.MonitorSpec> monitors = new ArrayList<>();
     public final Set<LogCategory> logCategories = EnumSet.noneOf(LogCategory.class);
     public String logFile;
 }

@@ -106,7 +106,7 @@ class MuxChardevTest {
     @Test
     void ctrlAcWithoutMonitorSaysSo() {
         term.type("\u0001cz");
-        assertTrue(term.screen().contains("jqemu: monitor not supported yet"), term.screen());
+        assertTrue(term.screen().contains("jqemu: no monitor shares this terminal"), term.screen());
         assertEquals("z", uart.text(), "focus stays on the serial port");
     }
 

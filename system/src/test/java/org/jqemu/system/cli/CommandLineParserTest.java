@@ -12,6 +12,7 @@ import java.util.Set;
 import org.jqemu.system.cli.CommandLine.Kind;
 import org.jqemu.system.log.LogCategory;
 import org.jqemu.system.machine.MachineConfig;
+import org.jqemu.system.monitor.MonitorSpec;
 import org.jqemu.system.options.ConfigException;
 import org.jqemu.system.options.Opts;
 import org.junit.jupiter.api.Test;
@@ -164,10 +165,44 @@ class CommandLineParserTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"-qmp", "-mon", "-vnc", "-icount", "-gdb", "-mem-path",
+    @ValueSource(strings = {"-vnc", "-icount", "-gdb", "-mem-path",
         "-virtfs", "-fsdev", "-boot", "-hda", "-cdrom", "-object", "-global"})
     void laterOptionsAreRefused(String option) {
         assertEquals(option + ": not supported yet", error(option, "x"));
+    }
+
+    @Test
+    void monitors() throws ConfigException {
+        MachineConfig c = CommandLineParser.parse("-qmp", "unix:/tmp/q.sock,server=on,wait=off",
+                "-qmp-pretty", "tcp:localhost:4444,server,nowait", "-mon", "chardev=m0,mode=control,pretty=on").config();
+        assertEquals(List.of(
+                new MonitorSpec("-qmp unix:/tmp/q.sock,server=on,wait=off", null, "unix:/tmp/q.sock,server=on,wait=off",
+                        MonitorSpec.Mode.CONTROL, false),
+                new MonitorSpec("-qmp-pretty tcp:localhost:4444,server,nowait", null, "tcp:localhost:4444,server,nowait",
+                        MonitorSpec.Mode.CONTROL, true),
+                new MonitorSpec("-mon chardev=m0,mode=control,pretty=on", "m0", null, MonitorSpec.Mode.CONTROL, true)),
+                c.monitors);
+        assertFalse(c.defaultMonitor);
+        assertEquals("-mon mode=control: Parameter 'chardev' is missing", error("-mon", "mode=control"));
+        assertEquals("-mon m0,mode=x: Parameter 'mode' does not accept value 'x'", error("-mon", "m0,mode=x"));
+    }
+
+    @Test
+    void chardevMonitorsGetCompatIds() throws ConfigException {
+        MachineConfig c = CommandLineParser.parse("-monitor", "stdio", "-qmp", "tcp:localhost:1,server=on",
+                "-qmp", "telnet::4444,server=on,wait=off", "-mon", "m1").config();
+        assertEquals(List.of(
+                new MonitorSpec("-monitor stdio", "compat_monitor0", "stdio", MonitorSpec.Mode.READLINE, false),
+                new MonitorSpec("-qmp tcp:localhost:1,server=on", null, "tcp:localhost:1,server=on",
+                        MonitorSpec.Mode.CONTROL, false),
+                new MonitorSpec("-qmp telnet::4444,server=on,wait=off", "compat_monitor2",
+                        "telnet::4444,server=on,wait=off", MonitorSpec.Mode.CONTROL, false),
+                new MonitorSpec("-mon m1", "m1", null, MonitorSpec.Mode.READLINE, false)), c.monitors);
+        MachineConfig none = CommandLineParser.parse("-monitor", "none").config();
+        assertEquals(List.of(), none.monitors);
+        assertFalse(none.defaultMonitor);
+        assertTrue(CommandLineParser.parse("-nographic").config().defaultMonitor);
+        assertFalse(CommandLineParser.parse("-nodefaults").config().defaultMonitor);
     }
 
     @ParameterizedTest
@@ -181,7 +216,6 @@ class CommandLineParserTest {
         assertEquals("-nic tap: not supported yet", error("-nic", "tap"));
         assertEquals("-display gtk: not supported yet", error("-display", "gtk"));
         assertEquals("-vga std: not supported yet", error("-vga", "std"));
-        assertEquals("-monitor stdio: not supported yet", error("-monitor", "stdio"));
         assertEquals("-hda disk.img: not supported yet", error("disk.img"));
     }
 

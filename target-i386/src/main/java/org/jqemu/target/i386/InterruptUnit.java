@@ -145,6 +145,8 @@ public final class InterruptUnit {
     private void deliverOnce(int vector, int kind, int errorCode, long returnRip) {
         if ((cpu.cr0 & CR0_PE) == 0) {
             deliverReal(vector, returnRip);
+        } else if (cpu.longMode()) {
+            deliverLong(vector, kind, errorCode, returnRip);
         } else {
             deliverProtected(vector, kind, errorCode, returnRip);
         }
@@ -291,5 +293,100 @@ public final class InterruptUnit {
 
     private void commitStack() {
         stack.commit();
+    }
+
+    // ---- IA-32e mode (SDM 6.14) ----------------------------------------------------------
+
+    /**
+     * Delivery through a 16-byte IDT gate in IA-32e mode: only 64-bit interrupt and trap gates,
+     * the handler must be 64-bit code, the frame is always SS:RSP, RFLAGS, CS:RIP (+ error code)
+     * in 8-byte slots on a stack aligned to 16 bytes, taken from the 64-bit TSS (RSP0-2) on a
+     * privilege change or from the IST when the gate names one; a privilege change loads SS
+     * with a null selector of the new CPL.
+     */
+    private void deliverLong(int vector, int kind, int errorCode, long returnRip) {
+        int ext = kind == SOFTWARE ? 0 : 1;
+        int idtErr = vector * 8 + 2 + ext;
+        if (vector * 16 + 15 > cpu.idtLimit) {
+            throw fault(GP, idtErr);
+        }
+        long gateAddr = cpu.idtBase + vector * 16L;
+        long lo = mmu.readSys64(gateAddr);
+        long upper = mmu.readSys64(gateAddr + 8);
+        int e1 = (int) lo;
+        int e2 = (int) (lo >>> 32);
+        int type = (e2 >>> 8) & 0x1f;
+        if (type != 0x0e && type != 0x0f) {
+            throw fault(GP, idtErr);
+        }
+        if (kind == SOFTWARE && ((e2 >>> 13) & 3) < cpu.cpl) {
+            throw fault(GP, idtErr);
+        }
+        if ((e2 & D_P) == 0) {
+            throw fault(NP, idtErr);
+        }
+        int sel = e1 >>> 16;
+        long offset = (e1 & 0xffffL) | (e2 & 0xffff0000L) | (upper << 32);
+        int ist = e2 & 7;
+        if ((sel & ~3) == 0) {
+            throw fault(GP, ext);
+        }
+        long d = seg.descriptor(sel, GP, ext);
+        int c2 = (int) (d >>> 32);
+        int dpl = (c2 >>> 13) & 3;
+        int selErr = (sel & 0xfffc) + ext;
+        if ((c2 & (D_S | D_CODE)) != (D_S | D_CODE) || dpl > cpu.cpl || (c2 & (1 << 21)) == 0 || (c2 & D_DB) != 0) {
+            throw fault(GP, selErr);
+        }
+        if ((c2 & D_P) == 0) {
+            throw fault(NP, selErr);
+        }
+        int newCpl = (c2 & D_CONFORMING) != 0 ? cpu.cpl : dpl;
+        long rsp;
+        if (ist != 0) {
+            rsp = tss64(0x24 + (ist - 1) * 8, ext);
+        } else if (newCpl < cpu.cpl) {
+            rsp = tss64(4 + newCpl * 8, ext);
+        } else {
+            rsp = cpu.regs[4];
+        }
+        rsp &= ~0xfL;
+        boolean user = newCpl == 3;
+        int eflags = cpu.getEflags();
+        long oldRsp = cpu.regs[4];
+        rsp -= 8;
+        mmu.write64(rsp, cpu.segSel[X86Cpu.SS], user);
+        rsp -= 8;
+        mmu.write64(rsp, oldRsp, user);
+        rsp -= 8;
+        mmu.write64(rsp, eflags & 0xffffffffL, user);
+        rsp -= 8;
+        mmu.write64(rsp, cpu.segSel[X86Cpu.CS], user);
+        rsp -= 8;
+        mmu.write64(rsp, returnRip, user);
+        if (errorCode >= 0) {
+            rsp -= 8;
+            mmu.write64(rsp, errorCode & 0xffffffffL, user);
+        }
+        // Nothing can fault from here on: commit.
+        if (newCpl != cpu.cpl) {
+            seg.loadNull(X86Cpu.SS);
+            cpu.segSel[X86Cpu.SS] = newCpl;
+            cpu.segAttr[X86Cpu.SS] = newCpl << ATTR_DPL_SHIFT;
+        }
+        cpu.regs[4] = rsp;
+        seg.loadCache(X86Cpu.CS, (sel & ~3) | newCpl, d);
+        cpu.cpl = newCpl;
+        cpu.rip = offset;
+        int clear = TF | VM | RF | NT | ((type & 1) == 0 ? IF : 0);
+        cpu.setEflags(eflags & ~clear);
+    }
+
+    /** An 8-byte stack pointer from the 64-bit TSS at {@code off}; #TS outside its limit. */
+    private long tss64(int off, int ext) {
+        if ((cpu.trAttr & ATTR_P) == 0 || off + 7 > (cpu.trLimit & 0xffffffffL)) {
+            throw fault(TS, (cpu.trSel & 0xfffc) + ext);
+        }
+        return mmu.readSys64(cpu.trBase + off);
     }
 }

@@ -44,6 +44,11 @@ public final class Segmentation {
         intr.attach(mmu, this);
     }
 
+    /** A system-table address: 64 bits wide in IA-32e mode, else wrapped at 4 GiB. */
+    private long linear(long a) {
+        return cpu.longMode() ? a : a & 0xffffffffL;
+    }
+
     // ---- descriptor helpers ---------------------------------------------------------------
 
     static long baseOf(long d) {
@@ -101,7 +106,7 @@ public final class Segmentation {
         if (limit < 0 || index + 7 > limit) {
             throw intr.fault(vector, (sel & 0xfffc) + ext);
         }
-        descAddr = (base + index) & 0xffffffffL;
+        descAddr = linear(base + index);
         int e1 = mmu.readSys32(descAddr);
         int e2 = mmu.readSys32(descAddr + 4);
         return ((long) e2 << 32) | (e1 & 0xffffffffL);
@@ -130,7 +135,7 @@ public final class Segmentation {
             return 0;
         }
         peekValid = true;
-        long a = (base + index) & 0xffffffffL;
+        long a = linear(base + index);
         return ((long) mmu.readSys32(a + 4) << 32) | (mmu.readSys32(a) & 0xffffffffL);
     }
 
@@ -208,7 +213,13 @@ public final class Segmentation {
         int cpl = cpu.cpl;
         if ((sel & ~3) == 0) {
             if (seg == SS) {
-                throw intr.fault(vector, 0);
+                // 64-bit mode allows a null SS below ring 3 when RPL = CPL (SDM "MOV", "POP").
+                if (!cpu.code64() || cpl == 3 || rpl != cpl) {
+                    throw intr.fault(vector, 0);
+                }
+                loadNull(seg, sel);
+                cpu.segAttr[SS] = ATTR_P | ATTR_S | ATTR_W | (cpl << ATTR_DPL_SHIFT) | ATTR_DB;
+                return;
             }
             loadNull(seg, sel);
             return;
@@ -275,12 +286,13 @@ public final class Segmentation {
                 throw intr.fault(GP, err);
             }
             checkDirectCode(d, sel);
-            if (offset > limitOf(d)) {
-                throw intr.fault(GP, 0);
-            }
+            checkTargetOffset(d, offset);
             loadCache(CS, (sel & ~3) | cpu.cpl, d);
             cpu.rip = offset;
             return;
+        }
+        if (cpu.longMode()) {
+            throw unsupportedGate(sel);
         }
         int type = (hi(d) >>> 8) & 0xf;
         int dpl = dplOf(d);
@@ -325,6 +337,31 @@ public final class Segmentation {
         }
     }
 
+    /**
+     * The offset limit check of a far transfer; a 64-bit code segment (IA-32e mode, L set) has
+     * no limit, only a canonical-address rule.
+     */
+    private void checkTargetOffset(long d, long offset) {
+        if (cpu.longMode() && (hi(d) & (1 << 21)) != 0) {
+            if (((offset << 16) >> 16) != offset) {
+                throw intr.fault(GP, 0);
+            }
+        } else if (offset > limitOf(d)) {
+            throw intr.fault(GP, 0);
+        }
+    }
+
+    /**
+     * Call gates, task gates and TSSs as far-transfer targets in IA-32e mode: 64-bit call gates
+     * are not implemented (Linux does not use them); task switching does not exist there.
+     */
+    private X86Fault unsupportedGate(int sel) {
+        if (cpu.machine.log().unimp) {
+            cpu.machine.log().unimplemented("far transfer through gate 0x%x in IA-32e mode", sel);
+        }
+        return intr.fault(GP, sel & 0xfffc);
+    }
+
     private static long gateOffset(long d, int type) {
         long low = d & 0xffff;
         return (type & 8) != 0 ? low | ((d >>> 32) & 0xffff0000L) : low;
@@ -351,9 +388,8 @@ public final class Segmentation {
     }
 
     /** CALL ptr16:16/32 and CALL m16:16/32. */
-    public void farCall(int sel, long offset, boolean op32, long nextRip) {
+    public void farCall(int sel, long offset, int size, long nextRip) {
         sel &= 0xffff;
-        int size = op32 ? 4 : 2;
         if (!protectedMode() || vm86()) {
             StackCursor st = stack.current(vm86());
             st.push(size, cpu.segSel[CS]);
@@ -373,16 +409,25 @@ public final class Segmentation {
                 throw intr.fault(GP, err);
             }
             checkDirectCode(d, sel);
-            if (offset > limitOf(d)) {
-                throw intr.fault(GP, 0);
+            checkTargetOffset(d, offset);
+            if (cpu.code64()) {
+                long rsp = cpu.regs[4];
+                int step = size == 8 ? 8 : size;
+                writeStack(rsp - step, step, cpu.segSel[CS]);
+                writeStack(rsp - 2 * step, step, nextRip);
+                cpu.regs[4] = rsp - 2 * step;
+            } else {
+                StackCursor st = stack.current(user());
+                st.push(size, cpu.segSel[CS]);
+                st.push(size, (int) nextRip);
+                st.commit();
             }
-            StackCursor st = stack.current(user());
-            st.push(size, cpu.segSel[CS]);
-            st.push(size, (int) nextRip);
-            st.commit();
             loadCache(CS, (sel & ~3) | cpu.cpl, d);
             cpu.rip = offset;
             return;
+        }
+        if (cpu.longMode()) {
+            throw unsupportedGate(sel);
         }
         int type = (hi(d) >>> 8) & 0xf;
         int dpl = dplOf(d);
@@ -454,8 +499,12 @@ public final class Segmentation {
     }
 
     /** RET far / RET far imm16. */
-    public void farReturn(boolean op32, int popBytes) {
-        int size = op32 ? 4 : 2;
+    public void farReturn(int size, int popBytes) {
+        boolean op32 = size == 4;
+        if (cpu.code64()) {
+            farReturn64(size, popBytes);
+            return;
+        }
         if (!protectedMode() || vm86()) {
             StackCursor st = stack.current(vm86());
             int ip = st.pop(size);
@@ -547,8 +596,12 @@ public final class Segmentation {
     // ---- IRET -----------------------------------------------------------------------------
 
     /** IRET/IRETD; {@code nextRip} is saved in the old TSS on a nested-task return. */
-    public void iret(boolean op32, long nextRip) {
-        int size = op32 ? 4 : 2;
+    public void iret(int size, long nextRip) {
+        boolean op32 = size == 4;
+        if (cpu.longMode() && (cpu.cr0 & CR0_PE) != 0) {
+            iret64(size);
+            return;
+        }
         int oldFlags = cpu.getEflags();
         int arith = CF | PF | AF | ZF | SF | OF | TF | DF;
         if (!protectedMode() || vm86()) {
@@ -883,13 +936,13 @@ public final class Segmentation {
 
     public void lgdt(long base, int limit) {
         checkCpl0();
-        cpu.gdtBase = base & 0xffffffffL;
+        cpu.gdtBase = cpu.code64() ? base : base & 0xffffffffL;
         cpu.gdtLimit = limit & 0xffff;
     }
 
     public void lidt(long base, int limit) {
         checkCpl0();
-        cpu.idtBase = base & 0xffffffffL;
+        cpu.idtBase = cpu.code64() ? base : base & 0xffffffffL;
         cpu.idtLimit = limit & 0xffff;
     }
 
@@ -915,9 +968,28 @@ public final class Segmentation {
             throw intr.fault(NP, err);
         }
         cpu.ldtSel = sel;
-        cpu.ldtBase = baseOf(d);
+        cpu.ldtBase = baseOf(d) | upperBase(sel);
         cpu.ldtLimit = (int) limitOf(d);
         cpu.ldtAttr = attrOf(d);
+    }
+
+    /**
+     * In IA-32e mode LDT and TSS descriptors are 16 bytes (SDM 7.2.3): bits 63..32 of the base
+     * in the next 8 bytes, whose type field must be 0. Returns those base bits (0 outside).
+     */
+    private long upperBase(int sel) {
+        if (!cpu.longMode()) {
+            return 0;
+        }
+        if ((sel & 0xfff8) + 15 > (cpu.gdtLimit & 0xffff)) {
+            throw intr.fault(GP, sel & 0xfffc);
+        }
+        long a = descAddr;
+        int hi2 = mmu.readSys32(a + 12);
+        if (((hi2 >>> 8) & 0x1f) != 0) {
+            throw intr.fault(GP, sel & 0xfffc);
+        }
+        return (mmu.readSys32(a + 8) & 0xffffffffL) << 32;
     }
 
     public void ltr(int sel) {
@@ -938,9 +1010,10 @@ public final class Segmentation {
         if (!present(d)) {
             throw intr.fault(NP, err);
         }
+        long upper = upperBase(sel);
         mmu.writeSys32(descAddr + 4, hi(d) | D_TSS_BUSY);
         cpu.trSel = sel;
-        cpu.trBase = baseOf(d);
+        cpu.trBase = baseOf(d) | upper;
         cpu.trLimit = (int) limitOf(d);
         cpu.trAttr = attrOf(d) | 2;
     }
@@ -1053,5 +1126,242 @@ public final class Segmentation {
         if ((bits & (((1 << size) - 1) << (port & 7))) != 0) {
             throw intr.fault(GP, 0);
         }
+    }
+
+    // ---- IA-32e mode: far return, IRET, SYSCALL/SYSRET, SYSENTER/SYSEXIT ---------------------
+
+    private long readStack(long a, int size) {
+        return switch (size) {
+            case 8 -> mmu.read64(a, user());
+            case 4 -> mmu.read(a, 4, user()) & 0xffffffffL;
+            default -> mmu.read(a, 2, user()) & 0xffffL;
+        };
+    }
+
+    private void writeStack(long a, int size, long v) {
+        if (size == 8) {
+            mmu.write64(a, v, user());
+        } else {
+            mmu.write(a, size, (int) v, user());
+        }
+    }
+
+    /**
+     * RET far in 64-bit mode (SDM "RET"): pops RIP and CS with the operand size; a return to an
+     * outer ring pops RSP and SS too. Return into compatibility mode is allowed.
+     */
+    private void farReturn64(int size, int popBytes) {
+        long rsp = cpu.regs[4];
+        long rip = readStack(rsp, size);
+        int sel = (int) readStack(rsp + size, size) & 0xffff;
+        long d = checkReturnCode(sel);
+        int rpl = sel & 3;
+        checkTargetOffset(d, rip);
+        if (rpl == cpu.cpl) {
+            cpu.regs[4] = rsp + 2L * size + popBytes;
+            loadCache(CS, sel, d);
+            cpu.rip = rip;
+            return;
+        }
+        long newRsp = readStack(rsp + 2L * size + popBytes, size);
+        int newSs = (int) readStack(rsp + 3L * size + popBytes, size) & 0xffff;
+        loadStackForReturn(newSs, rpl, d);
+        loadCache(CS, sel, d);
+        cpu.cpl = rpl;
+        cpu.regs[4] = newRsp + popBytes;
+        cpu.rip = rip;
+        dropInaccessibleDataSegments();
+    }
+
+    /** SS for a return to ring {@code rpl} in IA-32e mode: null is allowed into 64-bit code below ring 3. */
+    private void loadStackForReturn(int newSs, int rpl, long codeDesc) {
+        boolean to64 = (hi(codeDesc) & (1 << 21)) != 0;
+        if ((newSs & ~3) == 0) {
+            if (!to64 || rpl == 3) {
+                throw intr.fault(GP, 0);
+            }
+            loadNull(SS, newSs);
+            cpu.segAttr[SS] = ATTR_P | ATTR_S | ATTR_W | (rpl << ATTR_DPL_SHIFT) | ATTR_DB;
+            return;
+        }
+        long sd = descriptor(newSs, GP, 0);
+        int serr = newSs & 0xfffc;
+        if ((newSs & 3) != rpl || dplOf(sd) != rpl || (hi(sd) & (D_S | D_CODE | W)) != (D_S | W)) {
+            throw intr.fault(GP, serr);
+        }
+        if (!present(sd)) {
+            throw intr.fault(InterruptUnit.SS, serr);
+        }
+        loadCache(SS, newSs, sd);
+    }
+
+    /**
+     * IRET in IA-32e mode (SDM "IRET", IA-32e branch): pops RIP, CS, RFLAGS, RSP and SS (all
+     * five, also without a privilege change, when in 64-bit mode); from compatibility mode a
+     * same-ring IRET pops only three. Task returns (NT) are #GP(0) there.
+     */
+    private void iret64(int size) {
+        int oldFlags = cpu.getEflags();
+        if ((oldFlags & NT) != 0) {
+            throw intr.fault(GP, 0);
+        }
+        long rsp = cpu.code64() ? cpu.regs[4] : cpu.regs[4] & 0xffffffffL;
+        long rip = readStack(rsp, size);
+        int sel = (int) readStack(rsp + size, size) & 0xffff;
+        int fl = (int) readStack(rsp + 2L * size, size);
+        long d = checkReturnCode(sel);
+        int rpl = sel & 3;
+        int mask = CF | PF | AF | ZF | SF | OF | TF | DF | NT | RF | AC | ID;
+        int iopl = (oldFlags & IOPL) >>> IOPL_SHIFT;
+        if (cpu.cpl == 0) {
+            mask |= IOPL;
+        }
+        if (cpu.cpl <= iopl) {
+            mask |= IF;
+        }
+        if (size == 2) {
+            mask &= 0xffff;
+        }
+        checkTargetOffset(d, rip);
+        boolean from64 = cpu.code64();
+        if (rpl == cpu.cpl && !from64) {
+            cpu.regs[4] = rsp + 3L * size;
+            loadCache(CS, sel, d);
+            cpu.rip = rip;
+        } else {
+            long newRsp = readStack(rsp + 3L * size, size);
+            int newSs = (int) readStack(rsp + 4L * size, size) & 0xffff;
+            loadStackForReturn(newSs, rpl, d);
+            loadCache(CS, sel, d);
+            boolean to64 = (hi(d) & (1 << 21)) != 0;
+            cpu.regs[4] = to64 ? newRsp : newRsp & 0xffffffffL;
+            cpu.rip = to64 ? rip : rip & 0xffffffffL;
+            if (rpl != cpu.cpl) {
+                cpu.cpl = rpl;
+                dropInaccessibleDataSegments();
+            }
+        }
+        cpu.setEflags((oldFlags & ~mask) | (fl & mask));
+    }
+
+    /** A flat code or stack segment cache entry for SYSCALL/SYSRET/SYSENTER/SYSEXIT. */
+    private void flat(int seg, int sel, int dpl, boolean code, boolean long64, boolean db) {
+        cpu.segSel[seg] = sel & 0xffff;
+        cpu.segBase[seg] = 0;
+        cpu.segLimit[seg] = -1;
+        cpu.segAttr[seg] = ATTR_P | ATTR_S | (dpl << ATTR_DPL_SHIFT) | ATTR_G | ATTR_A
+                | (code ? ATTR_CODE | ATTR_R : ATTR_W) | (long64 ? ATTR_L : 0) | (db ? ATTR_DB : 0);
+    }
+
+    /**
+     * SYSCALL (SDM vol. 2): needs EFER.SCE. In IA-32e mode RCX = next RIP, R11 = RFLAGS, CS/SS
+     * from STAR[47:32], RIP from LSTAR (64-bit caller) or CSTAR (compatibility caller), RFLAGS
+     * masked by FMASK. In legacy mode (AMD only) EIP from STAR[31:0], IF/VM/RF cleared.
+     */
+    public void syscall(long nextRip) {
+        SystemInsns sys = cpu.sys;
+        if ((cpu.efer & X86Cpu.EFER_SCE) == 0) {
+            throw intr.fault(InterruptUnit.UD);
+        }
+        int sel = (int) (sys.star >>> 32) & 0xfffc;
+        int fl = cpu.getEflags();
+        if (cpu.longMode()) {
+            cpu.regs[1] = nextRip;
+            cpu.regs[11] = fl & 0xffffffffL & ~RF;
+            boolean from64 = cpu.code64();
+            flat(CS, sel, 0, true, true, false);
+            flat(SS, sel + 8, 0, false, false, true);
+            cpu.cpl = 0;
+            cpu.setEflags(fl & ~sys.fmask & ~RF);
+            cpu.rip = from64 ? sys.lstar : sys.cstar;
+        } else {
+            cpu.regs[1] = nextRip & 0xffffffffL;
+            flat(CS, sel, 0, true, false, true);
+            flat(SS, sel + 8, 0, false, false, true);
+            cpu.cpl = 0;
+            cpu.setEflags(fl & ~(IF | VM | RF));
+            cpu.rip = sys.star & 0xffffffffL;
+        }
+    }
+
+    /**
+     * SYSRET: CPL 0, EFER.SCE, protected mode. REX.W returns to 64-bit code (CS = STAR[63:48]+16,
+     * RIP = RCX, which must be canonical), else to 32-bit code (CS = STAR[63:48]); SS =
+     * STAR[63:48]+8; RFLAGS = R11 in IA-32e mode.
+     */
+    public void sysret(boolean rexW) {
+        SystemInsns sys = cpu.sys;
+        if ((cpu.efer & X86Cpu.EFER_SCE) == 0) {
+            throw intr.fault(InterruptUnit.UD);
+        }
+        if (!protectedMode() || cpu.cpl != 0) {
+            throw intr.fault(GP, 0);
+        }
+        int base = (int) (sys.star >>> 48) & 0xffff;
+        if (cpu.longMode()) {
+            long rcx = cpu.regs[1];
+            if (rexW && ((rcx << 16) >> 16) != rcx) {
+                throw intr.fault(GP, 0);
+            }
+            if (rexW) {
+                flat(CS, (base + 16) | 3, 3, true, true, false);
+                cpu.rip = rcx;
+            } else {
+                flat(CS, base | 3, 3, true, false, true);
+                cpu.rip = rcx & 0xffffffffL;
+            }
+            flat(SS, (base + 8) | 3, 3, false, false, true);
+            cpu.cpl = 3;
+            cpu.setEflags(((int) cpu.regs[11] & ~(RF | VM)) | 2);
+        } else {
+            flat(CS, base | 3, 3, true, false, true);
+            flat(SS, (base + 8) | 3, 3, false, false, true);
+            cpu.cpl = 3;
+            cpu.rip = cpu.regs[1] & 0xffffffffL;
+            cpu.setEflags(cpu.getEflags() | IF);
+        }
+    }
+
+    /**
+     * SYSENTER: #GP(0) in real mode or with SYSENTER_CS = 0; CS = SYSENTER_CS, SS = +8, ring 0,
+     * RSP/RIP from the MSRs; VM, IF and RF cleared. A 64-bit CS in IA-32e mode.
+     */
+    public void sysenter() {
+        SystemInsns sys = cpu.sys;
+        int cs = sys.sysenterCs & 0xfffc;
+        if (!protectedMode() || cs == 0) {
+            throw intr.fault(GP, 0);
+        }
+        boolean lm = cpu.longMode();
+        cpu.setEflags(cpu.getEflags() & ~(VM | IF | RF));
+        flat(CS, cs, 0, true, lm, !lm);
+        flat(SS, cs + 8, 0, false, false, true);
+        cpu.cpl = 0;
+        cpu.regs[4] = lm ? sys.sysenterEsp : sys.sysenterEsp & 0xffffffffL;
+        cpu.rip = lm ? sys.sysenterEip : sys.sysenterEip & 0xffffffffL;
+    }
+
+    /**
+     * SYSEXIT: CPL 0 in protected mode and SYSENTER_CS != 0, else #GP(0). To ring 3 with
+     * CS = SYSENTER_CS+16 (+32 and 64-bit with REX.W), SS = CS+8, RSP = RCX, RIP = RDX.
+     */
+    public void sysexit(boolean rexW) {
+        SystemInsns sys = cpu.sys;
+        int cs = sys.sysenterCs & 0xfffc;
+        if (!protectedMode() || cpu.cpl != 0 || cs == 0) {
+            throw intr.fault(GP, 0);
+        }
+        if (rexW) {
+            flat(CS, (cs + 32) | 3, 3, true, true, false);
+            flat(SS, (cs + 40) | 3, 3, false, false, true);
+            cpu.regs[4] = cpu.regs[1];
+            cpu.rip = cpu.regs[2];
+        } else {
+            flat(CS, (cs + 16) | 3, 3, true, false, true);
+            flat(SS, (cs + 24) | 3, 3, false, false, true);
+            cpu.regs[4] = cpu.regs[1] & 0xffffffffL;
+            cpu.rip = cpu.regs[2] & 0xffffffffL;
+        }
+        cpu.cpl = 3;
     }
 }

@@ -16,6 +16,7 @@ public final class SysBits {
 
     public static final long CR4_VME = 1L << 0, CR4_PVI = 1L << 1, CR4_TSD = 1L << 2, CR4_DE = 1L << 3;
     public static final long CR4_PSE = 1L << 4, CR4_PAE = 1L << 5, CR4_PGE = 1L << 7;
+    public static final long CR4_OSFXSR = 1L << 9, CR4_OSXMMEXCPT = 1L << 10;
 
     // Descriptor cache attribute bits, as stored in X86Cpu.segAttr: (dword2 >> 8) & 0xf0ff.
     public static final int ATTR_TYPE = 0xf, ATTR_A = 1, ATTR_W = 2, ATTR_R = 2, ATTR_C = 4, ATTR_E = 4;

@@ -11,30 +11,57 @@ import org.jqemu.system.machine.Machine;
  * CRn/DRn, LMSW/SMSW/CLTS, INVLPG, CPUID, RDTSC, RDMSR/WRMSR, and port I/O with its permission
  * check.
  *
- * <p>The CPU model ("qemu32-like"): vendor GenuineIntel, family 6 model 3 stepping 3 (X86Cpu.SIGNATURE, also EDX after reset), brand
- * "jqemu Virtual CPU", and CPUID.1:EDX advertising exactly what jqemu implements: DE, PSE, TSC,
- * MSR, CX8 and CMOV. There is no x87 unit, so no FPU bit; no PAE, PGE, APIC, SEP, MMX or SSE.
+ * <p>The default CPU model ("qemu32-like"): vendor GenuineIntel, family 6 model 3 stepping 3
+ * (X86Cpu.SIGNATURE, also EDX after reset), brand "jqemu Virtual CPU", and CPUID.1:EDX
+ * advertising exactly what jqemu implements: FPU (x87), DE, PSE, TSC, MSR, CX8, CMOV, MMX, FXSR,
+ * SSE and SSE2 (as QEMU's qemu32 model; exec.SseOps lists the few SSE/SSE2 instructions still
+ * missing); no PAE, PGE, APIC, SEP, CLFSH or SSE3.
+ *
+ * <p>With a 64-bit -cpu model ({@code qemu64}, {@code max}; {@link X86Cpu#model64}) CPUID
+ * additionally advertises what the long-mode work implements: PAE, PGE, SEP, PAT, CX16 in leaf 1;
+ * LM, NX, SYSCALL, RDTSCP and LAHF/SAHF in 64-bit mode in leaf 0x80000001; 40 physical and 48
+ * linear address bits in leaf 0x80000008.
  * The TSC counts at 1 GHz: one tick per nanosecond of the machine's virtual clock.
  */
 public final class SystemInsns {
     /** CPUID.1:EDX feature bits. */
-    public static final int FEAT_DE = 1 << 2, FEAT_PSE = 1 << 3, FEAT_TSC = 1 << 4, FEAT_MSR = 1 << 5;
-    public static final int FEAT_CX8 = 1 << 8, FEAT_CMOV = 1 << 15;
-    public static final int FEATURES_EDX = FEAT_DE | FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_CX8 | FEAT_CMOV;
+    public static final int FEAT_FPU = 1, FEAT_DE = 1 << 2, FEAT_PSE = 1 << 3, FEAT_TSC = 1 << 4, FEAT_MSR = 1 << 5;
+    public static final int FEAT_CX8 = 1 << 8, FEAT_CMOV = 1 << 15, FEAT_MMX = 1 << 23, FEAT_FXSR = 1 << 24;
+    public static final int FEAT_SSE = 1 << 25, FEAT_SSE2 = 1 << 26;
+    public static final int FEATURES_EDX = FEAT_FPU | FEAT_DE | FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_CX8 | FEAT_CMOV
+            | FEAT_MMX | FEAT_FXSR | FEAT_SSE | FEAT_SSE2;
+    public static final int FEAT_PAE = 1 << 6, FEAT_SEP = 1 << 11, FEAT_PGE = 1 << 13, FEAT_PAT = 1 << 16;
+    /** CPUID.1:ECX CMPXCHG16B. */
+    public static final int FEAT_CX16 = 1 << 13;
+    public static final int FEATURES64_EDX = FEATURES_EDX | FEAT_PAE | FEAT_SEP | FEAT_PGE | FEAT_PAT;
+    /** CPUID.80000001:EDX SYSCALL, NX, RDTSCP, LM; ECX LAHF/SAHF in 64-bit mode. */
+    public static final int EXT_SYSCALL = 1 << 11, EXT_NX = 1 << 20, EXT_RDTSCP = 1 << 27, EXT_LM = 1 << 29;
+    public static final int EXT_LAHF_LM = 1;
     /** Family 6, model 3, stepping 3. */
     public static final int SIGNATURE = X86Cpu.SIGNATURE;
     public static final long TSC_HZ = 1_000_000_000L;
     private static final String VENDOR = "GenuineIntel";
     private static final String BRAND = "jqemu Virtual CPU";
 
-    public static final int MSR_TSC = 0x10, MSR_APIC_BASE = 0x1b;
+    public static final int MSR_TSC = 0x10, MSR_APIC_BASE = 0x1b, MSR_UCODE_REV = 0x8b, MSR_MISC_ENABLE = 0x1a0;
+    /** IA32_MISC_ENABLE as QEMU reports it: fast string operations enabled. */
+    private static final long MISC_ENABLE_DEFAULT = 1;
     public static final int MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176;
     /** The APIC base a BSP reports: 0xfee00000, enabled, BSP. */
     private static final long APIC_BASE_VALUE = 0xfee00000L | (1 << 11);
 
     private static final long CR0_BITS = CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP | CR0_AM
             | CR0_NW | CR0_CD | CR0_PG;
-    private static final long CR4_BITS = CR4_TSD | CR4_DE | CR4_PSE;
+    private static final long CR4_BITS = CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_PGE | CR4_OSFXSR
+            | CR4_OSXMMEXCPT;
+    private static final long CR4_PAGING = CR4_PSE | CR4_PAE | CR4_PGE;
+    private static final long EFER_BITS = X86Cpu.EFER_SCE | X86Cpu.EFER_LME | X86Cpu.EFER_LMA | X86Cpu.EFER_NXE;
+
+    public static final int MSR_PAT = 0x277, MSR_EFER = 0xc0000080, MSR_STAR = 0xc0000081, MSR_LSTAR = 0xc0000082;
+    public static final int MSR_CSTAR = 0xc0000083, MSR_FMASK = 0xc0000084, MSR_FS_BASE = 0xc0000100;
+    public static final int MSR_GS_BASE = 0xc0000101, MSR_KERNEL_GS_BASE = 0xc0000102, MSR_TSC_AUX = 0xc0000103;
+    /** Power-on PAT: WB WT UC- UC, twice (SDM 11.12.4). */
+    private static final long PAT_RESET = 0x0007040600070406L;
 
     private final X86Cpu cpu;
     private final Machine machine;
@@ -46,6 +73,12 @@ public final class SystemInsns {
     public int sysenterCs;
     public long sysenterEsp;
     public long sysenterEip;
+    public long star, lstar, cstar;
+    public int fmask;
+    public long kernelGsBase;
+    public long pat = PAT_RESET;
+    public int tscAux;
+    public long miscEnable = MISC_ENABLE_DEFAULT;
 
     public SystemInsns(X86Cpu cpu, X86Mmu mmu, InterruptUnit intr, Segmentation seg) {
         this.cpu = cpu;
@@ -60,6 +93,12 @@ public final class SystemInsns {
         sysenterCs = 0;
         sysenterEsp = 0;
         sysenterEip = 0;
+        star = lstar = cstar = 0;
+        fmask = 0;
+        kernelGsBase = 0;
+        pat = PAT_RESET;
+        tscAux = 0;
+        miscEnable = MISC_ENABLE_DEFAULT;
     }
 
     private void requireCpl0() {
@@ -77,6 +116,12 @@ public final class SystemInsns {
             case 2 -> cpu.cr2;
             case 3 -> cpu.cr3;
             case 4 -> cpu.cr4;
+            case 8 -> {
+                if (!cpu.longMode()) {
+                    throw intr.fault(UD);
+                }
+                yield cpu.cr8;
+            }
             default -> throw intr.fault(UD);
         };
     }
@@ -85,16 +130,46 @@ public final class SystemInsns {
         requireCpl0();
         switch (n) {
             case 0 -> setCr0(v);
-            case 2 -> cpu.cr2 = v & 0xffffffffL;
-            case 3 -> {
-                cpu.cr3 = v & 0xffffffffL;
-                mmu.flushAll();
-            }
+            case 2 -> cpu.cr2 = cpu.longMode() ? v : v & 0xffffffffL;
+            case 3 -> setCr3(v);
             case 4 -> setCr4(v);
+            case 8 -> {
+                if (!cpu.longMode()) {
+                    throw intr.fault(UD);
+                }
+                if ((v & ~0xfL) != 0) {
+                    throw intr.fault(GP, 0);
+                }
+                cpu.cr8 = v;
+            }
             default -> throw intr.fault(UD);
         }
     }
 
+    /** Legacy PAE paging is on: CR3 loads (and paging-mode changes) fetch the four PDPTEs. */
+    private boolean legacyPae(long cr0, long cr4) {
+        return (cr0 & CR0_PG) != 0 && (cr4 & CR4_PAE) != 0 && !cpu.longMode();
+    }
+
+    private void setCr3(long v) {
+        if (cpu.longMode()) {
+            if ((v >>> X86Mmu.PHYS_BITS) != 0) {
+                throw intr.fault(GP, 0);
+            }
+        } else {
+            v &= 0xffffffffL;
+        }
+        if (legacyPae(cpu.cr0, cpu.cr4) && !mmu.loadPdptes(v)) {
+            throw intr.fault(GP, 0);
+        }
+        cpu.cr3 = v;
+        mmu.flushNonGlobal();
+    }
+
+    /**
+     * CR0 (SDM 2.5). Setting PG with EFER.LME activates IA-32e mode (LMA), which needs CR4.PAE
+     * and a CS without the L bit (SDM 9.8.5); clearing PG leaves it.
+     */
     private void setCr0(long v) {
         if ((v >>> 32) != 0) {
             throw intr.fault(GP, 0);
@@ -104,6 +179,21 @@ public final class SystemInsns {
         }
         v = (v & CR0_BITS) | CR0_ET;
         long changed = v ^ cpu.cr0;
+        boolean pgOn = (changed & CR0_PG) != 0 && (v & CR0_PG) != 0;
+        boolean pgOff = (changed & CR0_PG) != 0 && (v & CR0_PG) == 0;
+        if (pgOn && (cpu.efer & X86Cpu.EFER_LME) != 0) {
+            if ((cpu.cr4 & CR4_PAE) == 0 || (cpu.segAttr[X86Cpu.CS] & ATTR_L) != 0) {
+                throw intr.fault(GP, 0);
+            }
+            cpu.efer |= X86Cpu.EFER_LMA;
+        } else if (pgOff && cpu.longMode()) {
+            if (cpu.code64()) {
+                throw intr.fault(GP, 0);
+            }
+            cpu.efer &= ~X86Cpu.EFER_LMA;
+        } else if (pgOn && legacyPae(v, cpu.cr4) && !mmu.loadPdptes(cpu.cr3)) {
+            throw intr.fault(GP, 0);
+        }
         cpu.cr0 = v;
         if ((changed & (CR0_PG | CR0_WP | CR0_PE)) != 0) {
             mmu.flushAll();
@@ -117,10 +207,32 @@ public final class SystemInsns {
         if ((v & ~CR4_BITS) != 0) {
             throw intr.fault(GP, 0);
         }
-        if (((v ^ cpu.cr4) & CR4_PSE) != 0) {
-            mmu.flushAll();
+        if (cpu.longMode() && (v & CR4_PAE) == 0) {
+            throw intr.fault(GP, 0);
+        }
+        long changed = v ^ cpu.cr4;
+        if ((changed & CR4_PAGING) != 0 && legacyPae(cpu.cr0, v) && !mmu.loadPdptes(cpu.cr3)) {
+            throw intr.fault(GP, 0);
         }
         cpu.cr4 = v;
+        if ((changed & CR4_PAGING) != 0) {
+            mmu.flushAll();
+        }
+    }
+
+    /** EFER write: LME may only change while paging is off; LMA is the CPU's (SDM 2.2.1). */
+    public void setEfer(long v) {
+        if ((v & ~EFER_BITS) != 0) {
+            throw intr.fault(GP, 0);
+        }
+        long old = cpu.efer;
+        if ((cpu.cr0 & CR0_PG) != 0 && ((v ^ old) & X86Cpu.EFER_LME) != 0) {
+            throw intr.fault(GP, 0);
+        }
+        cpu.efer = (v & ~X86Cpu.EFER_LMA) | (old & X86Cpu.EFER_LMA);
+        if (((v ^ old) & X86Cpu.EFER_NXE) != 0) {
+            mmu.flushAll();
+        }
     }
 
     public void lmsw(int v) {
@@ -187,9 +299,16 @@ public final class SystemInsns {
             d = word(VENDOR, 4);
             c = word(VENDOR, 8);
         } else if (leaf == 0x80000000) {
-            a = 0x80000004;
+            a = cpu.model64 ? 0x80000008 : 0x80000004;
         } else if (leaf == 0x80000001) {
-            a = 0;
+            if (cpu.model64) {
+                c = EXT_LAHF_LM;
+                d = EXT_SYSCALL | EXT_NX | EXT_RDTSCP | EXT_LM;
+            }
+        } else if (leaf >= 0x80000005 && leaf <= 0x80000008 && cpu.model64) {
+            if (leaf == 0x80000008) {
+                a = X86Mmu.PHYS_BITS | (48 << 8);
+            }
         } else if (leaf >= 0x80000002 && leaf <= 0x80000004) {
             int base = (leaf - 0x80000002) * 16;
             a = word(BRAND, base);
@@ -200,7 +319,8 @@ public final class SystemInsns {
             // Leaf 1, and (as on Intel) any leaf above the maximum.
             a = SIGNATURE;
             b = cpu.index() << 24;
-            d = FEATURES_EDX;
+            d = cpu.model64 ? FEATURES64_EDX : FEATURES_EDX;
+            c = cpu.model64 ? FEAT_CX16 : 0;
         }
         cpu.regs[0] = a & 0xffffffffL;
         cpu.regs[3] = b & 0xffffffffL;
@@ -234,23 +354,42 @@ public final class SystemInsns {
 
     public void rdmsr() {
         requireCpl0();
-        int index = (int) cpu.regs[1];
-        long v = switch (index) {
+        long v = rdmsrValue((int) cpu.regs[1]);
+        cpu.regs[0] = v & 0xffffffffL;
+        cpu.regs[2] = v >>> 32;
+    }
+
+    /** The value of MSR {@code index}; #GP(0) for an unknown one. */
+    public long rdmsrValue(int index) {
+        return switch (index) {
             case MSR_TSC -> tsc();
             case MSR_APIC_BASE -> APIC_BASE_VALUE;
             case MSR_SYSENTER_CS -> sysenterCs & 0xffffL;
             case MSR_SYSENTER_ESP -> sysenterEsp;
             case MSR_SYSENTER_EIP -> sysenterEip;
+            case MSR_PAT -> pat;
+            case MSR_UCODE_REV -> 0L; // Linux reads it unguarded on Intel family 6
+            case MSR_MISC_ENABLE -> miscEnable;
+            case MSR_EFER -> cpu.efer;
+            case MSR_STAR -> star;
+            case MSR_LSTAR -> lstar;
+            case MSR_CSTAR -> cstar;
+            case MSR_FMASK -> fmask & 0xffffffffL;
+            case MSR_FS_BASE -> cpu.segBase[X86Cpu.FS];
+            case MSR_GS_BASE -> cpu.segBase[X86Cpu.GS];
+            case MSR_KERNEL_GS_BASE -> kernelGsBase;
+            case MSR_TSC_AUX -> tscAux & 0xffffffffL;
             default -> throw unknownMsr("rdmsr", index);
         };
-        cpu.regs[0] = v & 0xffffffffL;
-        cpu.regs[2] = v >>> 32;
     }
 
     public void wrmsr() {
         requireCpl0();
-        int index = (int) cpu.regs[1];
-        long v = (cpu.regs[0] & 0xffffffffL) | (cpu.regs[2] << 32);
+        wrmsrValue((int) cpu.regs[1], (cpu.regs[0] & 0xffffffffL) | (cpu.regs[2] << 32));
+    }
+
+    /** Writes MSR {@code index}; #GP(0) for an unknown one or a bad value. */
+    public void wrmsrValue(int index, long v) {
         switch (index) {
             case MSR_TSC -> tscOffset = v - machine.clock().nanos();
             case MSR_APIC_BASE -> {
@@ -259,10 +398,47 @@ public final class SystemInsns {
                 }
             }
             case MSR_SYSENTER_CS -> sysenterCs = (int) v & 0xffff;
-            case MSR_SYSENTER_ESP -> sysenterEsp = v & 0xffffffffL;
-            case MSR_SYSENTER_EIP -> sysenterEip = v & 0xffffffffL;
+            case MSR_SYSENTER_ESP -> sysenterEsp = canonical(v);
+            case MSR_SYSENTER_EIP -> sysenterEip = canonical(v);
+            case MSR_PAT -> pat = v;
+            case MSR_UCODE_REV -> { } // writing 0 before reading the revision: nothing to do
+            case MSR_MISC_ENABLE -> miscEnable = v;
+            case MSR_EFER -> setEfer(v);
+            case MSR_STAR -> star = v;
+            case MSR_LSTAR -> lstar = canonical(v);
+            case MSR_CSTAR -> cstar = canonical(v);
+            case MSR_FMASK -> fmask = (int) v;
+            case MSR_FS_BASE -> cpu.segBase[X86Cpu.FS] = canonical(v);
+            case MSR_GS_BASE -> cpu.segBase[X86Cpu.GS] = canonical(v);
+            case MSR_KERNEL_GS_BASE -> kernelGsBase = canonical(v);
+            case MSR_TSC_AUX -> tscAux = (int) v;
             default -> throw unknownMsr("wrmsr", index);
         }
+    }
+
+    /** An address MSR accepts only canonical values: #GP(0) otherwise. */
+    private long canonical(long v) {
+        if (((v << 16) >> 16) != v) {
+            throw intr.fault(GP, 0);
+        }
+        return v;
+    }
+
+    /** RDTSCP: RDTSC plus ECX = IA32_TSC_AUX. */
+    public void rdtscp() {
+        rdtsc();
+        cpu.regs[1] = tscAux & 0xffffffffL;
+    }
+
+    /** SWAPGS (64-bit mode, CPL 0): exchanges GS.base with IA32_KERNEL_GS_BASE. */
+    public void swapgs() {
+        if (!cpu.code64()) {
+            throw intr.fault(UD);
+        }
+        requireCpl0();
+        long t = cpu.segBase[X86Cpu.GS];
+        cpu.segBase[X86Cpu.GS] = kernelGsBase;
+        kernelGsBase = t;
     }
 
     private X86Fault unknownMsr(String insn, int index) {

@@ -8,14 +8,16 @@ import org.jqemu.system.irq.IrqLine;
 import org.jqemu.system.machine.Machine;
 import org.jqemu.target.i386.exec.Executor;
 import org.jqemu.target.i386.exec.Flags;
+import org.jqemu.target.i386.fpu.FpuState;
 
 /**
- * An x86 CPU (8086 through Pentium integer instruction set, 16/32-bit): architectural state plus
- * the tcg execution loop.
+ * An x86 CPU (8086 through Pentium integer instruction set, 16/32-bit, and x86-64 long mode,
+ * with the x87 FPU, MMX, FXSR, SSE and SSE2 whose state lives in {@link FpuState}):
+ * architectural state plus the tcg execution loop.
  *
  * <p>State layout (shared contract between the interpreter and the system-level code):
- * general registers in {@link #regs} indexed by the x86 encoding (0=EAX ... 7=EDI; low 32 bits
- * used), {@link #rip}, segment registers indexed ES=0 CS=1 SS=2 DS=3 FS=4 GS=5 with their hidden
+ * general registers in {@link #regs} indexed by the x86 encoding (0=RAX ... 7=RDI, 8..15 =
+ * R8..R15; outside 64-bit mode only the low 32 bits are used), {@link #rip}, segment registers indexed ES=0 CS=1 SS=2 DS=3 FS=4 GS=5 with their hidden
  * descriptor caches ({@code segAttr} = descriptor dword 2 bits 8..23: type, S, DPL, P, AVL, L,
  * D/B, G; {@code segLimit} byte granular), system registers, and the non-arithmetic EFLAGS bits in
  * {@link #eflags}. Arithmetic flags are lazy ({@link Flags}); use {@link #getEflags()} /
@@ -30,9 +32,16 @@ public final class X86Cpu implements TcgCpu {
     public static final int ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5;
     /** CPUID leaf 1 EAX, also left in EDX by reset: family 6, model 3, stepping 3. */
     public static final int SIGNATURE = 0x633;
+    public static final long EFER_SCE = 1L, EFER_LME = 1L << 8, EFER_LMA = 1L << 10, EFER_NXE = 1L << 11;
 
     final Machine machine;
     final int index;
+    /**
+     * The -cpu model is a 64-bit one ({@code qemu64}, {@code max}): CPUID advertises long mode,
+     * NX, SYSCALL and the other features listed in {@link SystemInsns}. The default stays the
+     * 32-bit {@code qemu32}-like model the 32-bit guest suite was recorded with.
+     */
+    public final boolean model64;
 
     public final long[] regs = new long[16];
     public long rip;
@@ -62,12 +71,18 @@ public final class X86Cpu implements TcgCpu {
     public long cr2;
     public long cr3;
     public long cr4;
+    /** CR8: the task-priority register (stored; no local APIC is wired to the CPU yet). */
+    public long cr8;
+    /** IA32_EFER (MSR 0xC0000080): SCE, LME, LMA (set by the CPU when paging turns on), NXE. */
+    public long efer;
     public final long[] dr = new long[8];
     public int cpl;
     public boolean halted;
     /** Address mask for the A20 gate: ~0 when enabled, ~(1 << 20) when disabled. */
     public long a20Mask = ~0L;
 
+    /** x87 and SSE register state (FXSAVE's contents). */
+    public final FpuState fpu = new FpuState();
     public final InterruptUnit intr;
     public final X86Mmu mmu;
     public final Segmentation seg;
@@ -84,6 +99,7 @@ public final class X86Cpu implements TcgCpu {
     public X86Cpu(Machine machine, int index) {
         this.machine = machine;
         this.index = index;
+        this.model64 = isModel64(machine.config().cpuModel);
         intr = new InterruptUnit(this);
         mmu = new X86Mmu(this, intr);
         seg = new Segmentation(this, mmu, intr);
@@ -92,6 +108,15 @@ public final class X86Cpu implements TcgCpu {
         mmu.setCodeTracking(codePages::contains, this::invalidateCode);
         executor = new Executor(this, flags, codePages);
         reset();
+    }
+
+    /** The 64-bit -cpu models; the name is the part before the first comma. */
+    public static boolean isModel64(String cpuModel) {
+        if (cpuModel == null) {
+            return false;
+        }
+        String name = cpuModel.split(",", 2)[0];
+        return name.equals("qemu64") || name.equals("max");
     }
 
     public Machine machine() {
@@ -135,6 +160,8 @@ public final class X86Cpu implements TcgCpu {
         cr2 = 0;
         cr3 = 0;
         cr4 = 0;
+        cr8 = 0;
+        efer = 0;
         java.util.Arrays.fill(dr, 0);
         dr[6] = 0xffff0ff0L;
         dr[7] = 0x400;
@@ -145,6 +172,7 @@ public final class X86Cpu implements TcgCpu {
         mmu.reset();
         intr.reset();
         sys.reset();
+        fpu.reset();
     }
 
     @Override
@@ -202,6 +230,16 @@ public final class X86Cpu implements TcgCpu {
         halted = false;
         setA20(true);
         mmu.flushAll();
+    }
+
+    /** IA-32e mode is active (EFER.LMA): 64-bit or compatibility mode. */
+    public boolean longMode() {
+        return (efer & EFER_LMA) != 0;
+    }
+
+    /** 64-bit mode: IA-32e mode with CS.L set. */
+    public boolean code64() {
+        return (efer & EFER_LMA) != 0 && (segAttr[CS] & SysBits.ATTR_L) != 0;
     }
 
     /** The architectural EFLAGS value. */

@@ -11,10 +11,13 @@ import org.jqemu.system.memory.FlatRange;
 import org.jqemu.system.memory.RamRegion;
 
 /**
- * The x86 MMU of a 32-bit CPU without PAE: linear → physical translation through two-level page
- * tables with 4 KiB pages and, with CR4.PSE, 4 MiB pages (Intel SDM vol. 3, 4.3 "32-bit paging"),
- * U/S and R/W protection (CR0.WP for supervisor writes), accessed/dirty bits written back to the
- * guest's tables, #PF with CR2 and the P, W/R and U/S error-code bits, and the A20 gate.
+ * The x86 MMU: linear → physical translation in every paging mode of Intel SDM vol. 3, chapter 4
+ * — 32-bit paging with 4 KiB and (CR4.PSE) 4 MiB pages (4.3), PAE paging with its four PDPTEs
+ * loaded at CR3 write time and 2 MiB pages (4.4), and 4-level paging of long mode (4.5; no 1 GiB
+ * pages, PDPE1GB is not advertised). Protection: U/S and R/W (CR0.WP for supervisor writes),
+ * execute-disable (EFER.NXE, bit 63), reserved-bit checks (MAXPHYADDR 40), accessed/dirty bits
+ * written back to the guest's tables, #PF with CR2 and the P, W/R, U/S, RSVD and I/D error-code
+ * bits, global pages (CR4.PGE) that survive CR3 loads, and the A20 gate.
  *
  * <p>A softmmu TLB sits in front: direct-mapped, 256 entries per access kind (read, write, code)
  * and per privilege (supervisor, user). An entry's tag is the linear page number; a hit means the
@@ -24,8 +27,10 @@ import org.jqemu.system.memory.RamRegion;
  * translated code (those must tell the code cache). A write entry is only created once the dirty
  * bit is set, so a later write never needs the page walk again.
  *
- * <p>The TLB is flushed as a real one is: CR3 loads, CR0.PG/WP and CR4 changes, INVLPG, plus
- * changes of the machine's memory map and of the A20 gate (which a real CPU does not cache).
+ * <p>The TLB is flushed as a real one is: CR3 loads (global entries stay), CR0.PG/WP and CR4
+ * paging-bit changes, INVLPG, plus changes of the machine's memory map and of the A20 gate
+ * (which a real CPU does not cache). Callers pass linear addresses already truncated to the
+ * address width of the current mode (32 bits outside long mode).
  */
 public final class X86Mmu {
     private static final ValueLayout.OfShort LE16 = ValueLayout.JAVA_SHORT_UNALIGNED;
@@ -37,7 +42,15 @@ public final class X86Mmu {
     private static final int SIZE = 1 << BITS;
     private static final int MASK = SIZE - 1;
     /** Page error-code bits (SDM 4.7). */
-    public static final int PF_P = 1, PF_W = 2, PF_U = 4;
+    public static final int PF_P = 1, PF_W = 2, PF_U = 4, PF_RSVD = 8, PF_ID = 16;
+    /** Physical address width reported in CPUID 0x80000008 (as QEMU's default phys-bits). */
+    public static final int PHYS_BITS = 40;
+    /** Address bits of a PAE / 4-level paging entry (bits 12..MAXPHYADDR-1). */
+    private static final long ADDR = ((1L << PHYS_BITS) - 1) & ~0xfffL;
+    /** Bits MAXPHYADDR..51, reserved in every PAE / 4-level entry. */
+    private static final long HIGH_RSVD = ((1L << 52) - 1) & ~((1L << PHYS_BITS) - 1);
+    private static final long NX = 1L << 63;
+    private static final int E_P = 1, E_RW = 2, E_US = 4, E_A = 0x20, E_D = 0x40, E_PS = 0x80, E_G = 0x100;
 
     private final X86Cpu cpu;
     private final Machine machine;
@@ -45,18 +58,33 @@ public final class X86Mmu {
     private final InterruptUnit intr;
 
     // Index = (user ? SIZE : 0) | (linear page & MASK).
-    private final int[] readTag = new int[2 * SIZE];
+    private final long[] readTag = new long[2 * SIZE];
     private final MemorySegment[] readSeg = new MemorySegment[2 * SIZE];
     private final long[] readOff = new long[2 * SIZE];
     private final long[] readPhys = new long[2 * SIZE];
-    private final int[] writeTag = new int[2 * SIZE];
+    private final long[] writeTag = new long[2 * SIZE];
     private final MemorySegment[] writeSeg = new MemorySegment[2 * SIZE];
     private final long[] writeOff = new long[2 * SIZE];
     private final long[] writePhys = new long[2 * SIZE];
-    private final int[] codeTag = new int[2 * SIZE];
+    private final long[] codeTag = new long[2 * SIZE];
     private final long[] codePhys = new long[2 * SIZE];
-    /** A 4 MiB page went into the TLB: INVLPG must then drop everything (we hold 4 KiB pieces). */
+    /** Entries made from global pages (G bit with CR4.PGE): kept by {@link #flushNonGlobal}. */
+    private final boolean[] readGlobal = new boolean[2 * SIZE];
+    private final boolean[] writeGlobal = new boolean[2 * SIZE];
+    private final boolean[] codeGlobal = new boolean[2 * SIZE];
+    /** The four PDPTEs of legacy PAE paging, loaded when CR3 is written (SDM 4.4.1). */
+    private final long[] pdpte = new long[4];
+    /**
+     * Entries that are 4 KiB pieces of a 2/4 MiB page: INVLPG anywhere in that page must drop
+     * them all (SDM 4.10.4.1), so it also drops every large piece in the same 4 MiB region.
+     */
+    private final boolean[] readLarge = new boolean[2 * SIZE];
+    private final boolean[] writeLarge = new boolean[2 * SIZE];
+    private final boolean[] codeLarge = new boolean[2 * SIZE];
     private boolean largePageCached;
+    /** Set by the page walk: the translation just made is global / part of a large page. */
+    private boolean walkGlobal;
+    private boolean walkLarge;
     private volatile int mapGeneration;
     /** Bumped on every flush, so cached block chains that crossed pages can be revalidated. */
     public int tlbGeneration;
@@ -94,6 +122,7 @@ public final class X86Mmu {
     }
 
     public void reset() {
+        Arrays.fill(pdpte, 0);
         flushAll();
     }
 
@@ -105,28 +134,68 @@ public final class X86Mmu {
         Arrays.fill(codeTag, -1);
         Arrays.fill(readSeg, null);
         Arrays.fill(writeSeg, null);
+        Arrays.fill(readGlobal, false);
+        Arrays.fill(writeGlobal, false);
+        Arrays.fill(codeGlobal, false);
+        Arrays.fill(readLarge, false);
+        Arrays.fill(writeLarge, false);
+        Arrays.fill(codeLarge, false);
         largePageCached = false;
         tlbGeneration++;
     }
 
-    /** INVLPG: forgets the translation of the page holding {@code linear}. */
-    public void flushPage(long linear) {
-        if (largePageCached) {
-            flushAll();
-            return;
+    /** A CR3 load: forgets every translation except those of global pages (CR4.PGE). */
+    public void flushNonGlobal() {
+        for (int i = 0; i < 2 * SIZE; i++) {
+            if (!readGlobal[i]) {
+                readTag[i] = -1;
+                readSeg[i] = null;
+            }
+            if (!writeGlobal[i]) {
+                writeTag[i] = -1;
+                writeSeg[i] = null;
+            }
+            if (!codeGlobal[i]) {
+                codeTag[i] = -1;
+            }
         }
-        int page = (int) (linear >>> 12) & 0xfffff;
         tlbGeneration++;
+    }
+
+    /** INVLPG: forgets the translation of the page holding {@code linear}, global or not. */
+    public void flushPage(long linear) {
+        long page = linear >>> 12;
+        tlbGeneration++;
+        if (largePageCached) {
+            long region = page >>> 10;
+            for (int i = 0; i < 2 * SIZE; i++) {
+                if (readLarge[i] && readTag[i] >>> 10 == region) {
+                    readTag[i] = -1;
+                    readLarge[i] = false;
+                }
+                if (writeLarge[i] && writeTag[i] >>> 10 == region) {
+                    writeTag[i] = -1;
+                    writeLarge[i] = false;
+                }
+                if (codeLarge[i] && codeTag[i] >>> 10 == region) {
+                    codeTag[i] = -1;
+                    codeLarge[i] = false;
+                }
+            }
+        }
         for (int mode = 0; mode < 2; mode++) {
-            int i = (mode << BITS) | (page & MASK);
+            int i = (mode << BITS) | ((int) page & MASK);
             if (readTag[i] == page) {
                 readTag[i] = -1;
+                readGlobal[i] = false;
             }
             if (writeTag[i] == page) {
                 writeTag[i] = -1;
+                writeGlobal[i] = false;
             }
             if (codeTag[i] == page) {
                 codeTag[i] = -1;
+                codeGlobal[i] = false;
             }
         }
     }
@@ -139,6 +208,24 @@ public final class X86Mmu {
                 writeSeg[i] = null;
             }
         }
+    }
+
+    /**
+     * Loads the four PDPTEs of legacy PAE paging from the table CR3 points to (SDM 4.4.1: on a
+     * CR3 load, and when CR0.PG, CR4.PAE or CR4.PGE change). Returns false, loading nothing, when
+     * a present entry has a reserved bit set: the caller raises #GP(0).
+     */
+    public boolean loadPdptes(long cr3) {
+        long base = cr3 & 0xffffffe0L;
+        long[] e = new long[4];
+        for (int n = 0; n < 4; n++) {
+            e[n] = readPhys((base + 8L * n) & cpu.a20Mask, 8);
+            if ((e[n] & E_P) != 0 && (e[n] & (HIGH_RSVD | NX | 0x1e6)) != 0) {
+                return false;
+            }
+        }
+        System.arraycopy(e, 0, pdpte, 0, 4);
+        return true;
     }
 
     // ---- data accesses at the current privilege (CPL 3 = user) -----------------------------
@@ -193,6 +280,10 @@ public final class X86Mmu {
         return read32(linear, 0);
     }
 
+    public long readSys64(long linear) {
+        return read64(linear, 0);
+    }
+
     public void writeSys8(long linear, int v) {
         write8(linear, v, 0);
     }
@@ -224,12 +315,21 @@ public final class X86Mmu {
         }
     }
 
+    /** An 8-byte access as user or supervisor, for system code (64-bit stack frames). */
+    public long read64(long linear, boolean user) {
+        return read64(linear, user ? 1 : 0);
+    }
+
+    public void write64(long linear, long v, boolean user) {
+        write64(linear, v, user ? 1 : 0);
+    }
+
     // ---- the fast paths -------------------------------------------------------------------
 
-    private int read8(long linear, int mode) {
-        int a = (int) linear;
-        int i = (mode << BITS) | ((a >>> 12) & MASK);
-        if (readTag[i] == a >>> 12) {
+    private int read8(long a, int mode) {
+        long pg = a >>> 12;
+        int i = (mode << BITS) | ((int) pg & MASK);
+        if (readTag[i] == pg) {
             MemorySegment s = readSeg[i];
             if (s != null) {
                 return s.get(ValueLayout.JAVA_BYTE, readOff[i] + (a & 0xfff)) & 0xff;
@@ -238,10 +338,10 @@ public final class X86Mmu {
         return (int) readSlow(a, 1, mode);
     }
 
-    private int read16(long linear, int mode) {
-        int a = (int) linear;
-        int i = (mode << BITS) | ((a >>> 12) & MASK);
-        if (readTag[i] == a >>> 12 && (a & 0xfff) <= 0xffe) {
+    private int read16(long a, int mode) {
+        long pg = a >>> 12;
+        int i = (mode << BITS) | ((int) pg & MASK);
+        if (readTag[i] == pg && (a & 0xfff) <= 0xffe) {
             MemorySegment s = readSeg[i];
             if (s != null) {
                 return s.get(LE16, readOff[i] + (a & 0xfff)) & 0xffff;
@@ -250,10 +350,10 @@ public final class X86Mmu {
         return (int) readSlow(a, 2, mode);
     }
 
-    private int read32(long linear, int mode) {
-        int a = (int) linear;
-        int i = (mode << BITS) | ((a >>> 12) & MASK);
-        if (readTag[i] == a >>> 12 && (a & 0xfff) <= 0xffc) {
+    private int read32(long a, int mode) {
+        long pg = a >>> 12;
+        int i = (mode << BITS) | ((int) pg & MASK);
+        if (readTag[i] == pg && (a & 0xfff) <= 0xffc) {
             MemorySegment s = readSeg[i];
             if (s != null) {
                 return s.get(LE32, readOff[i] + (a & 0xfff));
@@ -262,24 +362,22 @@ public final class X86Mmu {
         return (int) readSlow(a, 4, mode);
     }
 
-    private long read64(long linear, int mode) {
-        int a = (int) linear;
-        int i = (mode << BITS) | ((a >>> 12) & MASK);
-        if (readTag[i] == a >>> 12 && (a & 0xfff) <= 0xff8) {
+    private long read64(long a, int mode) {
+        long pg = a >>> 12;
+        int i = (mode << BITS) | ((int) pg & MASK);
+        if (readTag[i] == pg && (a & 0xfff) <= 0xff8) {
             MemorySegment s = readSeg[i];
             if (s != null) {
                 return s.get(LE64, readOff[i] + (a & 0xfff));
             }
         }
-        long lo = read32(linear, mode) & 0xffffffffL;
-        long hi = read32((a + 4) & 0xffffffffL, mode) & 0xffffffffL;
-        return lo | hi << 32;
+        return readSlow(a, 8, mode);
     }
 
-    private void write8(long linear, int v, int mode) {
-        int a = (int) linear;
-        int i = (mode << BITS) | ((a >>> 12) & MASK);
-        if (writeTag[i] == a >>> 12) {
+    private void write8(long a, int v, int mode) {
+        long pg = a >>> 12;
+        int i = (mode << BITS) | ((int) pg & MASK);
+        if (writeTag[i] == pg) {
             MemorySegment s = writeSeg[i];
             if (s != null) {
                 s.set(ValueLayout.JAVA_BYTE, writeOff[i] + (a & 0xfff), (byte) v);
@@ -289,10 +387,10 @@ public final class X86Mmu {
         writeSlow(a, 1, v, mode);
     }
 
-    private void write16(long linear, int v, int mode) {
-        int a = (int) linear;
-        int i = (mode << BITS) | ((a >>> 12) & MASK);
-        if (writeTag[i] == a >>> 12 && (a & 0xfff) <= 0xffe) {
+    private void write16(long a, int v, int mode) {
+        long pg = a >>> 12;
+        int i = (mode << BITS) | ((int) pg & MASK);
+        if (writeTag[i] == pg && (a & 0xfff) <= 0xffe) {
             MemorySegment s = writeSeg[i];
             if (s != null) {
                 s.set(LE16, writeOff[i] + (a & 0xfff), (short) v);
@@ -302,10 +400,10 @@ public final class X86Mmu {
         writeSlow(a, 2, v & 0xffffL, mode);
     }
 
-    private void write32(long linear, int v, int mode) {
-        int a = (int) linear;
-        int i = (mode << BITS) | ((a >>> 12) & MASK);
-        if (writeTag[i] == a >>> 12 && (a & 0xfff) <= 0xffc) {
+    private void write32(long a, int v, int mode) {
+        long pg = a >>> 12;
+        int i = (mode << BITS) | ((int) pg & MASK);
+        if (writeTag[i] == pg && (a & 0xfff) <= 0xffc) {
             MemorySegment s = writeSeg[i];
             if (s != null) {
                 s.set(LE32, writeOff[i] + (a & 0xfff), v);
@@ -315,10 +413,10 @@ public final class X86Mmu {
         writeSlow(a, 4, v & 0xffffffffL, mode);
     }
 
-    private void write64(long linear, long v, int mode) {
-        int a = (int) linear;
-        int i = (mode << BITS) | ((a >>> 12) & MASK);
-        if (writeTag[i] == a >>> 12 && (a & 0xfff) <= 0xff8) {
+    private void write64(long a, long v, int mode) {
+        long pg = a >>> 12;
+        int i = (mode << BITS) | ((int) pg & MASK);
+        if (writeTag[i] == pg && (a & 0xfff) <= 0xff8) {
             MemorySegment s = writeSeg[i];
             if (s != null) {
                 s.set(LE64, writeOff[i] + (a & 0xfff), v);
@@ -330,12 +428,18 @@ public final class X86Mmu {
 
     // ---- slow paths -----------------------------------------------------------------------
 
-    private long readSlow(int a, int size, int mode) {
+    /** The linear address {@code k} bytes after {@code a}, wrapping at 4 GiB outside long mode. */
+    private long next(long a, int k) {
+        long n = a + k;
+        return cpu.longMode() ? n : n & 0xffffffffL;
+    }
+
+    private long readSlow(long a, int size, int mode) {
         if ((a & 0xfff) + size > 0x1000) {
             // Straddles two pages: byte by byte, each through its own translation.
             long v = 0;
             for (int k = 0; k < size; k++) {
-                v |= (long) read8((a + k) & 0xffffffffL, mode) << (8 * k);
+                v |= (long) read8(next(a, k), mode) << (8 * k);
             }
             return v;
         }
@@ -347,14 +451,14 @@ public final class X86Mmu {
         return readPhys(readPhys[i] | (a & 0xfff), size);
     }
 
-    private void writeSlow(int a, int size, long v, int mode) {
+    private void writeSlow(long a, int size, long v, int mode) {
         if ((a & 0xfff) + size > 0x1000) {
             // Check both pages before storing anything, so a #PF on the second page leaves
             // memory untouched, as on hardware.
             lookupOrFill(a, WRITE, mode);
-            lookupOrFill((a + size - 1) & ~0xfff, WRITE, mode); // CR2: first byte on that page
+            lookupOrFill(next(a, size - 1) & ~0xfffL, WRITE, mode); // CR2: first byte on that page
             for (int k = 0; k < size; k++) {
-                write8((a + k) & 0xffffffffL, (int) (v >>> (8 * k)), mode);
+                write8(next(a, k), (int) (v >>> (8 * k)), mode);
             }
             return;
         }
@@ -372,17 +476,17 @@ public final class X86Mmu {
         }
     }
 
-    private int lookupOrFill(int a, int access, int mode) {
-        int page = a >>> 12;
-        int i = (mode << BITS) | (page & MASK);
-        int[] tags = access == READ ? readTag : access == WRITE ? writeTag : codeTag;
+    private int lookupOrFill(long a, int access, int mode) {
+        long page = a >>> 12;
+        int i = (mode << BITS) | ((int) page & MASK);
+        long[] tags = access == READ ? readTag : access == WRITE ? writeTag : codeTag;
         if (tags[i] != page) {
             fill(a, access, mode);
         }
         return i;
     }
 
-    private void fill(int a, int access, int mode) {
+    private void fill(long a, int access, int mode) {
         for (;;) {
             int generation = mapGeneration;
             fillEntry(a, access, mode);
@@ -393,18 +497,26 @@ public final class X86Mmu {
         }
     }
 
-    private void fillEntry(int a, int access, int mode) {
-        int page = a >>> 12;
-        int i = (mode << BITS) | (page & MASK);
+    private void fillEntry(long a, int access, int mode) {
+        long page = a >>> 12;
+        int i = (mode << BITS) | ((int) page & MASK);
+        walkGlobal = false;
+        walkLarge = false;
         long physPage = translate(a, access, mode) & ~0xfffL;
+        boolean global = walkGlobal;
+        boolean large = walkLarge;
         if (access == FETCH) {
             codeTag[i] = page;
             codePhys[i] = physPage;
+            codeGlobal[i] = global;
+            codeLarge[i] = large;
             return;
         }
         if (access == READ) {
             readTag[i] = page;
             readPhys[i] = physPage;
+            readGlobal[i] = global;
+            readLarge[i] = large;
             readSeg[i] = null;
             FlatRange r = ramRange(physPage);
             if (r != null) {
@@ -415,6 +527,8 @@ public final class X86Mmu {
         }
         writeTag[i] = page;
         writePhys[i] = physPage;
+        writeGlobal[i] = global;
+        writeLarge[i] = large;
         refillRamEntry(i, physPage);
     }
 
@@ -464,6 +578,9 @@ public final class X86Mmu {
         }
         machine.lock();
         try {
+            if (size == 8) {
+                return (memory.read(phys, 4) & 0xffffffffL) | memory.read(phys + 4, 4) << 32;
+            }
             return memory.read(phys, size);
         } finally {
             machine.unlock();
@@ -488,7 +605,12 @@ public final class X86Mmu {
         }
         machine.lock();
         try {
-            memory.write(phys, size, v);
+            if (size == 8) {
+                memory.write(phys, 4, v & 0xffffffffL);
+                memory.write(phys + 4, 4, v >>> 32);
+            } else {
+                memory.write(phys, size, v);
+            }
         } finally {
             machine.unlock();
         }
@@ -497,11 +619,10 @@ public final class X86Mmu {
     // ---- instruction fetch ----------------------------------------------------------------
 
     /** The guest-physical address of an instruction byte at {@code linear}, at the current CPL. */
-    public long translateCode(long linear) {
-        int a = (int) linear;
+    public long translateCode(long a) {
         int mode = mode();
-        int page = a >>> 12;
-        int i = (mode << BITS) | (page & MASK);
+        long page = a >>> 12;
+        int i = (mode << BITS) | ((int) page & MASK);
         if (codeTag[i] != page) {
             fill(a, FETCH, mode);
         }
@@ -512,10 +633,13 @@ public final class X86Mmu {
      * Translates for a debugger or monitor: no fault, no A/D update; -1 when unmapped.
      */
     public long debugTranslate(long linear) {
-        long lin = linear & 0xffffffffL;
         if ((cpu.cr0 & SysBits.CR0_PG) == 0) {
-            return lin & cpu.a20Mask;
+            return linear & 0xffffffffL & cpu.a20Mask;
         }
+        if ((cpu.cr4 & SysBits.CR4_PAE) != 0) {
+            return walkPae(cpu.longMode() ? linear : linear & 0xffffffffL, READ, 0, true);
+        }
+        long lin = linear & 0xffffffffL;
         int pde = (int) readPhys(((cpu.cr3 & 0xfffff000L) | ((lin >>> 20) & 0xffc)) & cpu.a20Mask, 4);
         if ((pde & 1) == 0) {
             return -1;
@@ -533,34 +657,43 @@ public final class X86Mmu {
     // ---- the page walk --------------------------------------------------------------------
 
     /** Linear → physical with protection checks and A/D updates; raises #PF. */
-    long translate(int a, int access, int mode) {
-        long lin = a & 0xffffffffL;
-        long a20 = cpu.a20Mask;
+    long translate(long a, int access, int mode) {
         if ((cpu.cr0 & SysBits.CR0_PG) == 0) {
-            return lin & a20;
+            return a & 0xffffffffL & cpu.a20Mask;
         }
+        if ((cpu.cr4 & SysBits.CR4_PAE) != 0) {
+            return walkPae(a, access, mode, false);
+        }
+        return walk32(a & 0xffffffffL, access, mode);
+    }
+
+    /** 32-bit paging (SDM 4.3). */
+    private long walk32(long lin, int access, int mode) {
+        long a20 = cpu.a20Mask;
         boolean write = access == WRITE;
         boolean user = mode == 1;
         long pdeAddr = ((cpu.cr3 & 0xfffff000L) | ((lin >>> 20) & 0xffc)) & a20;
         int pde = (int) readPhys(pdeAddr, 4);
         if ((pde & 1) == 0) {
-            throw pageFault(a, 0, write, user);
+            throw pageFault(lin, 0, access, user);
         }
         if ((pde & 0x80) != 0 && (cpu.cr4 & SysBits.CR4_PSE) != 0) {
-            checkAccess(a, pde, write, user);
+            checkAccess(lin, pde, false, access, user);
             int updated = pde | 0x20 | (write ? 0x40 : 0);
             if (updated != pde) {
                 writePhys(pdeAddr, 4, updated & 0xffffffffL);
             }
             largePageCached = true;
+            walkLarge = true;
+            walkGlobal = global(pde);
             return ((pde & 0xffc00000L) | (lin & 0x3fffff)) & a20;
         }
         long pteAddr = ((pde & 0xfffff000L) | ((lin >>> 10) & 0xffc)) & a20;
         int pte = (int) readPhys(pteAddr, 4);
         if ((pte & 1) == 0) {
-            throw pageFault(a, 0, write, user);
+            throw pageFault(lin, 0, access, user);
         }
-        checkAccess(a, pde & pte, write, user);
+        checkAccess(lin, pde & pte, false, access, user);
         if ((pde & 0x20) == 0) {
             writePhys(pdeAddr, 4, (pde | 0x20) & 0xffffffffL);
         }
@@ -568,22 +701,137 @@ public final class X86Mmu {
         if (updated != pte) {
             writePhys(pteAddr, 4, updated & 0xffffffffL);
         }
+        walkGlobal = global(pte);
         return ((pte & 0xfffff000L) | (lin & 0xfff)) & a20;
     }
 
-    /** {@code perm}: the AND of the U/S (bit 2) and R/W (bit 1) bits along the walk. */
-    private void checkAccess(int a, int perm, boolean write, boolean user) {
-        if (user) {
-            if ((perm & 4) == 0 || (write && (perm & 2) == 0)) {
-                throw pageFault(a, PF_P, write, true);
+    private boolean global(long entry) {
+        return (entry & E_G) != 0 && (cpu.cr4 & SysBits.CR4_PGE) != 0;
+    }
+
+    /**
+     * PAE paging (SDM 4.4) and, with EFER.LMA, 4-level paging (4.5). {@code probe}: a debugger
+     * lookup that returns -1 instead of faulting and changes no accessed/dirty bit.
+     */
+    private long walkPae(long lin, int access, int mode, boolean probe) {
+        long a20 = cpu.a20Mask;
+        boolean user = mode == 1;
+        boolean nxe = (cpu.efer & X86Cpu.EFER_NXE) != 0;
+        long rsvd = HIGH_RSVD | (nxe ? 0 : NX);
+        long perm = E_RW | E_US;
+        long nx = 0;
+        long dir;
+        if (cpu.longMode()) {
+            long pml4eAddr = ((cpu.cr3 & ADDR) | ((lin >>> 36) & 0xff8)) & a20;
+            long pml4e = readPhys(pml4eAddr, 8);
+            if ((pml4e & E_P) == 0 || (pml4e & (rsvd | E_PS)) != 0) {
+                return walkFault(lin, pml4e, access, user, probe);
             }
-        } else if (write && (perm & 2) == 0 && (cpu.cr0 & SysBits.CR0_WP) != 0) {
-            throw pageFault(a, PF_P, true, false);
+            setAccessed(pml4eAddr, pml4e, probe);
+            perm &= pml4e;
+            nx |= pml4e;
+            long pdpteAddr = ((pml4e & ADDR) | ((lin >>> 27) & 0xff8)) & a20;
+            long e = readPhys(pdpteAddr, 8);
+            // PS in a PDPTE (1 GiB page) is reserved: PDPE1GB is not advertised.
+            if ((e & E_P) == 0 || (e & (rsvd | E_PS)) != 0) {
+                return walkFault(lin, e, access, user, probe);
+            }
+            setAccessed(pdpteAddr, e, probe);
+            perm &= e;
+            nx |= e;
+            dir = e;
+        } else {
+            dir = pdpte[(int) (lin >>> 30) & 3];
+            if ((dir & E_P) == 0) {
+                return walkFault(lin, dir, access, user, probe);
+            }
+        }
+        long pdeAddr = ((dir & ADDR) | ((lin >>> 18) & 0xff8)) & a20;
+        long pde = readPhys(pdeAddr, 8);
+        if ((pde & E_P) == 0 || (pde & rsvd) != 0 || (pde & E_PS) != 0 && (pde & 0x1fe000L) != 0) {
+            return walkFault(lin, pde, access, user, probe);
+        }
+        perm &= pde;
+        nx |= pde;
+        if ((pde & E_PS) != 0) {
+            if (probe) {
+                return ((pde & ADDR & ~0x1fffffL) | (lin & 0x1fffff)) & a20;
+            }
+            checkAccess(lin, perm, nxe && nx < 0, access, user);
+            setAccessedDirty(pdeAddr, pde, access == WRITE);
+            largePageCached = true;
+            walkLarge = true;
+            walkGlobal = global(pde);
+            return ((pde & ADDR & ~0x1fffffL) | (lin & 0x1fffff)) & a20;
+        }
+        setAccessed(pdeAddr, pde, probe);
+        long pteAddr = ((pde & ADDR) | ((lin >>> 9) & 0xff8)) & a20;
+        long pte = readPhys(pteAddr, 8);
+        if ((pte & E_P) == 0 || (pte & rsvd) != 0) {
+            return walkFault(lin, pte, access, user, probe);
+        }
+        if (probe) {
+            return ((pte & ADDR) | (lin & 0xfff)) & a20;
+        }
+        perm &= pte;
+        nx |= pte;
+        checkAccess(lin, perm, nxe && nx < 0, access, user);
+        setAccessedDirty(pteAddr, pte, access == WRITE);
+        walkGlobal = global(pte);
+        return ((pte & ADDR) | (lin & 0xfff)) & a20;
+    }
+
+    /** A walk stopped at a not-present entry or one with reserved bits set. */
+    private long walkFault(long lin, long entry, int access, boolean user, boolean probe) {
+        if (probe) {
+            return -1;
+        }
+        int code = (entry & E_P) == 0 ? 0 : PF_P | PF_RSVD;
+        throw pageFault(lin, code, access, user);
+    }
+
+    private void setAccessed(long addr, long entry, boolean probe) {
+        if (!probe && (entry & E_A) == 0) {
+            writePhys(addr, 4, (entry | E_A) & 0xffffffffL);
         }
     }
 
-    private X86Fault pageFault(int a, int present, boolean write, boolean user) {
-        cpu.cr2 = a & 0xffffffffL;
-        return intr.fault(InterruptUnit.PF, present | (write ? PF_W : 0) | (user ? PF_U : 0));
+    private void setAccessedDirty(long addr, long entry, boolean write) {
+        long updated = entry | E_A | (write ? E_D : 0);
+        if (updated != entry) {
+            writePhys(addr, 4, updated & 0xffffffffL);
+        }
+    }
+
+    /**
+     * {@code perm}: the AND of the U/S (bit 2) and R/W (bit 1) bits along the walk;
+     * {@code noExec}: some level had XD set with EFER.NXE.
+     */
+    private void checkAccess(long a, long perm, boolean noExec, int access, boolean user) {
+        boolean write = access == WRITE;
+        if (user) {
+            if ((perm & 4) == 0 || (write && (perm & 2) == 0)) {
+                throw pageFault(a, PF_P, access, true);
+            }
+        } else if (write && (perm & 2) == 0 && (cpu.cr0 & SysBits.CR0_WP) != 0) {
+            throw pageFault(a, PF_P, access, false);
+        }
+        if (noExec && access == FETCH) {
+            throw pageFault(a, PF_P, access, user);
+        }
+    }
+
+    private X86Fault pageFault(long a, int code, int access, boolean user) {
+        cpu.cr2 = a;
+        if (access == WRITE) {
+            code |= PF_W;
+        }
+        if (user) {
+            code |= PF_U;
+        }
+        if (access == FETCH && (cpu.efer & X86Cpu.EFER_NXE) != 0) {
+            code |= PF_ID;
+        }
+        return intr.fault(InterruptUnit.PF, code);
     }
 }

@@ -183,7 +183,7 @@ class IntrDeliveryTest {
         for (int i = 0; i < frame.length; i++) {
             rig.w32(0x8000 - 36 + 4 * i, frame[i]);
         }
-        cpu.seg.iret(true, 0);
+        cpu.seg.iret(4, 0);
         assertEquals(3, cpu.cpl);
         assertEquals(0x10000, cpu.segBase[X86Cpu.CS]);
         assertEquals(0x100, cpu.rip);
@@ -203,7 +203,7 @@ class IntrDeliveryTest {
         assertEquals(0, cpu.segSel[X86Cpu.DS]);
         assertEquals(0, cpu.segAttr[X86Cpu.DS]);
         cpu.regs[4] += 4; // the handler drops the error code
-        cpu.seg.iret(true, 0);
+        cpu.seg.iret(4, 0);
         assertEquals(0x40000, cpu.segBase[X86Cpu.DS]);
         assertEquals(0x60000, cpu.segBase[X86Cpu.GS]);
         assertEquals(3, cpu.cpl);

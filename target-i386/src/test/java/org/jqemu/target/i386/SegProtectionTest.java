@@ -83,12 +83,12 @@ class SegProtectionTest {
         seg.loadSeg(X86Cpu.SS, 0);
         cpu.regs[4] = 0x1000;
         cpu.segSel[X86Cpu.CS] = 0x50;
-        seg.farCall(0x2000, 0x10, false, 0x1234);
+        seg.farCall(0x2000, 0x10, 2, 0x1234);
         assertEquals(0x20000, cpu.segBase[X86Cpu.CS]);
         assertEquals(0xffc, cpu.regs[4]);
         assertEquals(0x1234, rig.r16(0xffc));
         assertEquals(0x50, rig.r16(0xffe));
-        seg.farReturn(false, 4);
+        seg.farReturn(2, 4);
         assertEquals(0x50, cpu.segSel[X86Cpu.CS]);
         assertEquals(0x1234, cpu.rip);
         assertEquals(0x1004, cpu.regs[4]);
@@ -101,7 +101,7 @@ class SegProtectionTest {
         cpu.regs[4] = 0x6ff8;
         rig.w32(0x6ff8, 0x11111111); // parameter 0 (top of stack)
         rig.w32(0x6ffc, 0x22222222); // parameter 1
-        seg.farCall(CALL_GATE, 0, true, 0x4444);
+        seg.farCall(CALL_GATE, 0, 4, 0x4444);
         assertEquals(0, cpu.cpl);
         assertEquals(CODE0, cpu.segSel[X86Cpu.CS]);
         assertEquals(DATA0, cpu.segSel[X86Cpu.SS]);
@@ -112,7 +112,7 @@ class SegProtectionTest {
             assertEquals(expect[i], rig.r32(0x9000 - 24 + 4 * i), "slot " + i);
         }
         seg.loadSeg(X86Cpu.DS, DATA0); // a ring-0 DS must not leak back to ring 3
-        seg.farReturn(true, 8);
+        seg.farReturn(4, 8);
         assertEquals(3, cpu.cpl);
         assertEquals(CODE3, cpu.segSel[X86Cpu.CS]);
         assertEquals(DATA3, cpu.segSel[X86Cpu.SS]);
@@ -127,11 +127,11 @@ class SegProtectionTest {
         rig.protectedMode();
         rig.gdt(CALL_GATE, gate(CODE0, 0x5000, 0x8c, 0)); // DPL 0 gate
         rig.ring3(0x7000);
-        expectFault(13, CALL_GATE & 0xfffc, () -> seg.farCall(CALL_GATE, 0, true, 0));
+        expectFault(13, CALL_GATE & 0xfffc, () -> seg.farCall(CALL_GATE, 0, 4, 0));
         rig.w32(0x6ff8, 0x100);
         rig.w32(0x6ffc, CODE0);
         cpu.regs[4] = 0x6ff8;
-        expectFault(13, CODE0, () -> seg.farReturn(true, 0));
+        expectFault(13, CODE0, () -> seg.farReturn(4, 0));
         assertEquals(0x6ff8, cpu.regs[4], "ESP untouched by a faulting RET");
     }
 
@@ -143,7 +143,7 @@ class SegProtectionTest {
         for (int i = 0; i < frame.length; i++) {
             rig.w32(0x8000 - 20 + 4 * i, frame[i]);
         }
-        seg.iret(true, 0);
+        seg.iret(4, 0);
         assertEquals(3, cpu.cpl);
         assertEquals(0x1234, cpu.rip);
         assertEquals(0x6000, cpu.regs[4]);
@@ -154,7 +154,7 @@ class SegProtectionTest {
         rig.w32(0x5000, 0x99);
         rig.w32(0x5004, CODE3);
         rig.w32(0x5008, 0x3002 | SysBits.CF);
-        seg.iret(true, 0);
+        seg.iret(4, 0);
         assertEquals(0x203, cpu.getEflags() & 0xffff);
     }
 
@@ -200,12 +200,12 @@ class SegProtectionTest {
         rig.w16(TSS_B + 0x4c, CODE0);
         rig.w16(TSS_B + 0x50, DATA0);
         cpu.regs[4] = 0x8000;
-        seg.farCall(TASK_GATE, 0, true, 0x4444);
+        seg.farCall(TASK_GATE, 0, 4, 0x4444);
         assertEquals(TSS_B_SEL, cpu.trSel);
         assertEquals(TSS_A_SEL, rig.r16(TSS_B), "back link");
         assertTrue((cpu.getEflags() & SysBits.NT) != 0);
         assertEquals(0x8b, (int) (rig.gdtEntry(TSS_A_SEL) >>> 40) & 0xff, "caller stays busy");
-        seg.iret(true, 0x7010);
+        seg.iret(4, 0x7010);
         assertEquals(TSS_A_SEL, cpu.trSel);
         assertEquals(0x4444, cpu.rip);
         assertEquals(0x8000, cpu.regs[4]);

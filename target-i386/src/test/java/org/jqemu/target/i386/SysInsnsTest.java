@@ -35,7 +35,7 @@ class SysInsnsTest {
         sys.cpuid();
         assertEquals(X86Cpu.SIGNATURE, cpu.regs[0]);
         long edx = cpu.regs[2];
-        assertEquals(0, edx & 1, "no x87 FPU");
+        assertEquals(1, edx & 1, "x87 FPU");
         assertTrue((edx & (1 << 4)) != 0 && (edx & (1 << 8)) != 0 && (edx & (1 << 15)) != 0, "TSC CX8 CMOV");
         assertEquals(0, cpu.regs[1]);
         cpu.regs[0] = 0x80000000L;
@@ -54,7 +54,7 @@ class SysInsnsTest {
     void controlRegisterRules() {
         expectFault(13, 0, () -> sys.writeCr(0, SysBits.CR0_PG)); // PG without PE
         expectFault(13, 0, () -> sys.writeCr(0, SysBits.CR0_NW | SysBits.CR0_PE));
-        expectFault(13, 0, () -> sys.writeCr(4, SysBits.CR4_PAE));
+        expectFault(13, 0, () -> sys.writeCr(4, 1L << 12)); // LA57 is not implemented
         expectFault(6, -1, () -> sys.readCr(1));
         sys.writeCr(4, SysBits.CR4_PSE);
         assertEquals(SysBits.CR4_PSE, sys.readCr(4));
@@ -141,5 +141,31 @@ class SysInsnsTest {
         rig.protectedMode();
         rig.ring3(0x7000);
         expectFault(13, 0, () -> sys.out(0x80, 1, 0));
+    }
+
+    @Test
+    void qemu64ModelAdvertisesLongModeAndDefaultModelDoesNot() {
+        org.jqemu.system.machine.MachineConfig config = new org.jqemu.system.machine.MachineConfig();
+        config.cpuModel = "qemu64";
+        X86Cpu c64 = new X86Cpu(new org.jqemu.system.machine.Machine(config), 0);
+        c64.regs[0] = 0x80000000L;
+        c64.sys.cpuid();
+        assertEquals(0x80000008L, c64.regs[0]);
+        c64.regs[0] = 0x80000001L;
+        c64.sys.cpuid();
+        int ext = SystemInsns.EXT_SYSCALL | SystemInsns.EXT_NX | SystemInsns.EXT_RDTSCP | SystemInsns.EXT_LM;
+        assertEquals(ext & 0xffffffffL, c64.regs[2]);
+        assertEquals(SystemInsns.EXT_LAHF_LM, c64.regs[1]);
+        c64.regs[0] = 1;
+        c64.sys.cpuid();
+        assertEquals(SystemInsns.FEATURES64_EDX, c64.regs[2]);
+        assertEquals(SystemInsns.FEAT_CX16, c64.regs[1]);
+        c64.regs[0] = 0x80000008L;
+        c64.sys.cpuid();
+        assertEquals(0x3028, c64.regs[0], "40 physical, 48 linear address bits");
+
+        cpu.regs[0] = 0x80000001L;
+        sys.cpuid();
+        assertEquals(0, cpu.regs[2], "the default 32-bit model has no long mode");
     }
 }

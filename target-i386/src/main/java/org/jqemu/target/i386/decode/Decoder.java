@@ -2,7 +2,8 @@ package org.jqemu.target.i386.decode;
 
 /**
  * Turns guest bytes into {@link Insn}s: prefixes, opcode, ModRM/SIB, displacement, immediates
- * (Intel SDM vol. 2, chapter 2 and appendix A opcode maps), for 16- and 32-bit code.
+ * (Intel SDM vol. 2, chapter 2 and appendix A opcode maps), for 16-, 32- and 64-bit code (REX
+ * prefixes, RIP-relative addressing, 64-bit immediates and default sizes, SDM 2.2.1).
  *
  * <p>The decoder knows lengths and operand shapes only; semantics live in the executor. Opcodes
  * it does not know, and LOCK on instructions that cannot be locked, decode to {@link Insn#OP_UD}
@@ -93,13 +94,13 @@ public final class Decoder {
 
         java.util.Arrays.fill(TWO, BAD);
         for (int op : new int[] {0x00, 0x01, 0x02, 0x03, 0x20, 0x21, 0x22, 0x23, 0xa3, 0xa5, 0xab, 0xad, 0xaf,
-                0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf, 0xc0, 0xc1, 0xc7}) {
+                0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf, 0xc0, 0xc1, 0xc7, 0xae, 0xc3}) {
             TWO[op] = M;
         }
         for (int op = 0x18; op < 0x20; op++) {
             TWO[op] = M; // hint NOPs (0F 1F /0 is the multi-byte NOP)
         }
-        for (int op : new int[] {0x06, 0x08, 0x09, 0x0b, 0x30, 0x31, 0x32, 0xa0, 0xa1, 0xa2, 0xa8, 0xa9, 0xaa}) {
+        for (int op : new int[] {0x05, 0x07, 0x34, 0x35, 0x06, 0x08, 0x09, 0x0b, 0x30, 0x31, 0x32, 0xa0, 0xa1, 0xa2, 0xa8, 0xa9, 0xaa}) {
             TWO[op] = I_NONE;
         }
         for (int op = 0x40; op < 0x50; op++) {
@@ -109,6 +110,24 @@ public final class Decoder {
             TWO[op] = JZ;
             TWO[op + 0x10] = M;
         }
+        // SSE/SSE2 (executed by exec.SseOps; #UD there for forms it does not implement)
+        for (int op = 0x10; op < 0x18; op++) {
+            TWO[op] = M;
+        }
+        for (int op = 0x28; op < 0x30; op++) {
+            TWO[op] = M;
+        }
+        for (int op = 0x50; op < 0x80; op++) {
+            TWO[op] = op >= 0x70 && op <= 0x73 ? M | IB : op == 0x77 ? I_NONE : M;
+        }
+        for (int op = 0xd1; op < 0xff; op++) {
+            TWO[op] = M;
+        }
+        TWO[0xc2] = M | IB;
+        TWO[0xc3] = M;
+        TWO[0xc4] = M | IB;
+        TWO[0xc5] = M | IB;
+        TWO[0xc6] = M | IB;
         TWO[0xa4] = M | IB;
         TWO[0xac] = M | IB;
         TWO[0xba] = M | IB;
@@ -119,32 +138,78 @@ public final class Decoder {
 
     private static final int DS = 3, SS = 2;
 
+    /** One-byte opcodes that are invalid in 64-bit mode (SDM vol. 2, appendix A, "i64"). */
+    private static final boolean[] INVALID64 = new boolean[256];
+
+    static {
+        for (int op : new int[] {0x06, 0x07, 0x0e, 0x16, 0x17, 0x1e, 0x1f, 0x27, 0x2f, 0x37, 0x3f, 0x60, 0x61, 0x62,
+                0x82, 0x9a, 0xc4, 0xc5, 0xce, 0xd4, 0xd5, 0xd6, 0xea}) {
+            INVALID64[op] = true;
+        }
+    }
+
+    /** Opcodes whose ModRM reg field extends the opcode: REX.R does not apply to it. */
+    private static final boolean[] GROUP = new boolean[0x200];
+
+    static {
+        for (int op : new int[] {0x80, 0x81, 0x82, 0x83, 0x8f, 0xc0, 0xc1, 0xc6, 0xc7, 0xd0, 0xd1, 0xd2, 0xd3, 0xd8, 0xd9,
+                0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf, 0xf6, 0xf7, 0xfe, 0xff, 0x100, 0x101, 0x118, 0x119, 0x11a, 0x11b,
+                0x11c, 0x11d, 0x11e, 0x11f, 0x1ae, 0x1ba, 0x1c7}) {
+            GROUP[op] = true;
+        }
+    }
+
+    /** Decodes 16- or 32-bit code ({@code code32} is CS.D). */
+    public static int decode(ByteSource src, boolean code32, Insn out) {
+        return decode(src, code32, false, out);
+    }
+
     /**
      * Decodes one instruction into {@code out}. {@code code32} is CS.D. Returns the length, or -1
      * when the bytes ran past {@code limit} (the caller decides whether to fetch more).
      */
-    public static int decode(ByteSource src, boolean code32, Insn out) {
+    /**
+     * Decodes one instruction into {@code out}; {@code m64} selects 64-bit mode (then
+     * {@code code32} must be true). Returns the length.
+     */
+    public static int decode(ByteSource src, boolean code32, boolean m64, Insn out) {
         int p = 0;
         boolean o32 = code32;
         boolean a32 = code32;
+        boolean a64 = m64;
         int seg = -1;
         int rep = 0;
+        int rex = 0;
         boolean lock = false;
         int b;
         while (true) {
             b = src.byteAt(p++);
+            if (m64 && (b & 0xf0) == 0x40) {
+                rex = b; // only counts when it is the last prefix
+                if (p > 14) {
+                    return fault(out, Insn.OP_GP, p);
+                }
+                continue;
+            }
             switch (b) {
-                case 0x26: seg = 0; continue;
-                case 0x2e: seg = 1; continue;
-                case 0x36: seg = 2; continue;
-                case 0x3e: seg = 3; continue;
-                case 0x64: seg = 4; continue;
-                case 0x65: seg = 5; continue;
-                case 0x66: o32 = !code32; continue;
-                case 0x67: a32 = !code32; continue;
-                case 0xf0: lock = true; continue;
-                case 0xf2: rep = 2; continue;
-                case 0xf3: rep = 1; continue;
+                case 0x26: seg = 0; rex = 0; continue;
+                case 0x2e: seg = 1; rex = 0; continue;
+                case 0x36: seg = 2; rex = 0; continue;
+                case 0x3e: seg = 3; rex = 0; continue;
+                case 0x64: seg = 4; rex = 0; continue;
+                case 0x65: seg = 5; rex = 0; continue;
+                case 0x66: o32 = !code32; rex = 0; continue;
+                case 0x67:
+                    if (m64) {
+                        a64 = false;
+                    } else {
+                        a32 = !code32;
+                    }
+                    rex = 0;
+                    continue;
+                case 0xf0: lock = true; rex = 0; continue;
+                case 0xf2: rep = 2; rex = 0; continue;
+                case 0xf3: rep = 1; rex = 0; continue;
                 default:
             }
             if (p > 14) {
@@ -152,6 +217,11 @@ public final class Decoder {
             }
             break;
         }
+        if (m64 && seg >= 0 && seg < 4) {
+            seg = -1; // ES CS SS DS overrides are ignored in 64-bit mode
+        }
+        boolean o64 = m64 && (rex & 8) != 0;
+        int rexR = (rex & 4) << 1, rexX = (rex & 2) << 2, rexB = (rex & 1) << 3;
         int opc;
         int shape;
         if (b == 0x0f) {
@@ -162,9 +232,19 @@ public final class Decoder {
             opc = b;
             shape = ONE[b];
         }
+        if (m64 && opc < 0x100 && INVALID64[opc]) {
+            shape = BAD;
+        }
         out.opc = opc;
-        out.o32 = o32;
+        out.o32 = o32 || o64;
         out.a32 = a32;
+        out.m64 = m64;
+        out.o64 = o64;
+        out.a64 = a64;
+        out.rex = rex != 0;
+        out.ripRel = false;
+        out.opreg = (opc & 7) | rexB;
+        out.imm64 = 0;
         out.rep = rep;
         out.lock = lock;
         out.segOverride = seg >= 0;
@@ -193,24 +273,26 @@ public final class Decoder {
                 mod = 3; // MOV to/from CRn/DRn always name a register
             }
             out.mod = mod;
-            out.reg = reg;
-            out.rm = rm;
+            out.reg = GROUP[opc] ? reg : reg | rexR;
+            out.rm = mod == 3 ? rm | rexB : rm;
             if (mod != 3) {
-                if (a32) {
+                if (a32 || m64) {
                     int base = rm;
-                    if (rm == 4) {
-                        int sib = src.byteAt(p++);
-                        out.scale = sib >> 6;
-                        int idx = (sib >> 3) & 7;
+                    boolean sib = rm == 4;
+                    if (sib) {
+                        int sb = src.byteAt(p++);
+                        out.scale = sb >> 6;
+                        int idx = ((sb >> 3) & 7) | rexX;
                         out.index = idx == 4 ? -1 : idx;
-                        base = sib & 7;
+                        base = sb & 7;
                     }
                     if (base == 5 && mod == 0) {
                         out.base = -1;
                         out.disp = read32(src, p);
+                        out.ripRel = m64 && !sib;
                         p += 4;
                     } else {
-                        out.base = base;
+                        out.base = base | rexB;
                         if (base == 4 || base == 5) {
                             defSeg = SS;
                         }
@@ -260,7 +342,10 @@ public final class Decoder {
                 p += 2;
             }
             case IZ, JZ -> {
-                if (o32) {
+                if (o64 && opc >= 0xb8 && opc <= 0xbf) {
+                    out.imm64 = read32(src, p) & 0xffffffffL | (long) read32(src, p + 4) << 32;
+                    p += 8;
+                } else if (o32 || o64 || (m64 && imm == JZ)) {
                     out.imm = read32(src, p);
                     p += 4;
                 } else {
@@ -285,7 +370,10 @@ public final class Decoder {
                 p += 3;
             }
             case MOFFS -> {
-                if (a32) {
+                if (a64) {
+                    out.imm64 = read32(src, p) & 0xffffffffL | (long) read32(src, p + 4) << 32;
+                    p += 8;
+                } else if (a32 || m64) {
                     out.imm = read32(src, p);
                     p += 4;
                 } else {
@@ -352,11 +440,10 @@ public final class Decoder {
         return switch (op) {
             case 0x17, 0x9a, 0x9d, 0xc2, 0xc3, 0xca, 0xcb, 0xcc, 0xcd, 0xce, 0xcf, 0xf1, 0xf4, 0xfa, 0xfb,
                     0x6c, 0x6d, 0x6e, 0x6f, 0x62, 0xd4, // in/out/bound/aam may fault or touch devices
-                    0x100, 0x101, 0x106, 0x108, 0x109, 0x120, 0x121, 0x122, 0x123, 0x130, 0x131, 0x132, 0x1a2, 0x1a9,
+                    0x100, 0x101, 0x106, 0x108, 0x109, 0x120, 0x121, 0x122, 0x123, 0x130, 0x131, 0x132, 0x1a2, 0x1a9, 0x105, 0x107, 0x134, 0x135,
                     0x1b2, 0x1aa -> true;
             case 0x8e -> i.reg == 2;
             case 0xff -> i.reg >= 2 && i.reg <= 5;
-            case 0xd8, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf, 0x9b -> true;
             default -> false;
         };
     }

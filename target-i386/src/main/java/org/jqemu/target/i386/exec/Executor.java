@@ -22,6 +22,7 @@ import org.jqemu.target.i386.decode.Insn;
 public final class Executor implements CodePageMap.Listener {
     private static final int MAX_INSNS = 64;
     private static final long CODE32_KEY = 1L << 62;
+    private static final long CODE64_KEY = 1L << 61;
 
     private final X86Cpu cpu;
     private final Interpreter interp;
@@ -42,6 +43,7 @@ public final class Executor implements CodePageMap.Listener {
     private long fetchPhys;
     private long fetchPage2 = -1;
     private boolean fetchAllowPage2;
+    private boolean fetchCode64;
     private final Insn scratch = new Insn();
     private final Decoder.ByteSource source = this::fetchByte;
 
@@ -133,7 +135,7 @@ public final class Executor implements CodePageMap.Listener {
             do {
                 Block b = nextBlock();
                 Insn[] insns = b.insns;
-                long ipMask = b.code32 ? 0xffffffffL : 0xffffL;
+                long ipMask = b.code64 ? -1L : b.code32 ? 0xffffffffL : 0xffffL;
                 boolean tf = (cpu.eflags & 0x100) != 0;
                 x.watch = (cpu.dr[7] & 0xff) != 0;
                 int n = 0;
@@ -197,23 +199,34 @@ public final class Executor implements CodePageMap.Listener {
         interp.insnStart = eip;
         int gen = cpu.mmu.tlbGeneration;
         Block p = last;
-        boolean code32 = (cpu.segAttr[X86Cpu.CS] & 0x4000) != 0;
+        boolean code64 = cpu.code64();
+        boolean code32 = code64 || (cpu.segAttr[X86Cpu.CS] & 0x4000) != 0;
         if (p != null && csBase == lastCsBase && cpu.cpl == lastCpl) {
             Block c0 = p.chain0;
-            if (p.chainEip0 == eip && p.chainGen0 == gen && p.chainCs0 == csBase && c0.valid && c0.code32 == code32) {
+            if (p.chainEip0 == eip && p.chainGen0 == gen && p.chainCs0 == csBase && c0.valid && c0.code32 == code32
+                    && c0.code64 == code64) {
                 return c0;
             }
             Block c1 = p.chain1;
-            if (p.chainEip1 == eip && p.chainGen1 == gen && p.chainCs1 == csBase && c1.valid && c1.code32 == code32) {
+            if (p.chainEip1 == eip && p.chainGen1 == gen && p.chainCs1 == csBase && c1.valid && c1.code32 == code32
+                    && c1.code64 == code64) {
                 return c1;
             }
         }
-        long lin = (csBase + eip) & 0xffffffffL;
+        long lin;
+        if (code64) {
+            lin = eip;
+            if (((lin << 16) >> 16) != lin) {
+                throw cpu.intr.fault(13, 0);
+            }
+        } else {
+            lin = (csBase + eip) & 0xffffffffL;
+        }
         long phys = cpu.mmu.translateCode(lin);
-        long key = phys | (code32 ? CODE32_KEY : 0);
+        long key = phys | (code64 ? CODE64_KEY : code32 ? CODE32_KEY : 0);
         Block b = cache.get(key);
-        if (b == null || (b.page2 >= 0 && cpu.mmu.translateCode((lin | 0xfff) + 1) != b.page2)) {
-            b = translate(lin, phys, code32, key);
+        if (b == null || (b.page2 >= 0 && cpu.mmu.translateCode(nextPage(lin, code64)) != b.page2)) {
+            b = translate(lin, phys, code32, code64, key);
         }
         if (p != null) {
             // remember as a successor of the previous block (round robin over two slots)
@@ -234,6 +247,11 @@ public final class Executor implements CodePageMap.Listener {
         return b;
     }
 
+    private static long nextPage(long lin, boolean code64) {
+        long n = (lin | 0xfff) + 1;
+        return code64 ? n : n & 0xffffffffL;
+    }
+
     private int fetchByte(int off) {
         long lin = fetchLin + off;
         if (((lin ^ fetchLin) & ~0xfffL) == 0) {
@@ -243,7 +261,7 @@ public final class Executor implements CodePageMap.Listener {
             throw PageEnd.INSTANCE;
         }
         if (fetchPage2 < 0) {
-            fetchPage2 = cpu.mmu.translateCode(lin & ~0xfffL);
+            fetchPage2 = cpu.mmu.translateCode(fetchCode64 ? lin & ~0xfffL : lin & 0xfffff000L);
         }
         return cpu.machine().memory().read8(fetchPage2 + (lin & 0xfff));
     }
@@ -257,7 +275,8 @@ public final class Executor implements CodePageMap.Listener {
         }
     }
 
-    private Block translate(long lin, long phys, boolean code32, long key) {
+    private Block translate(long lin, long phys, boolean code32, boolean code64, long key) {
+        fetchCode64 = code64;
         ArrayList<Insn> list = new ArrayList<>();
         long pageEnd = (lin | 0xfff) + 1;
         long cur = lin;
@@ -270,7 +289,7 @@ public final class Executor implements CodePageMap.Listener {
             fetchAllowPage2 = list.isEmpty();
             Insn i = new Insn();
             try {
-                Decoder.decode(source, code32, i);
+                Decoder.decode(source, code32, code64, i);
             } catch (PageEnd e) {
                 break;
             }
@@ -285,7 +304,7 @@ public final class Executor implements CodePageMap.Listener {
                 break;
             }
         }
-        Block b = new Block(key, phys, page2, code32, list.toArray(new Insn[0]));
+        Block b = new Block(key, phys, page2, code32, code64, list.toArray(new Insn[0]));
         cache.put(key, b);
         register(b, phys);
         if (page2 >= 0) {

@@ -31,12 +31,13 @@ public final class Flags {
     }
 
     public int op;
-    /** Operand size in bytes: 1, 2 or 4. */
+    /** Operand size in bytes: 1, 2, 4 or 8. */
     public int size = 4;
-    public int a, b, res, cin;
+    public long a, b, res;
+    public int cin;
     public int fl;
 
-    public void set(int op, int size, int a, int b, int res) {
+    public void set(int op, int size, long a, long b, long res) {
         this.op = op;
         this.size = size;
         this.a = a;
@@ -50,8 +51,8 @@ public final class Flags {
         fl = bits & ARITH;
     }
 
-    private static int signBit(int size) {
-        return size == 4 ? 0x80000000 : size == 2 ? 0x8000 : 0x80;
+    private static long signBit(int size) {
+        return 1L << (size * 8 - 1);
     }
 
     /** The carry flag as 0 or 1. */
@@ -60,13 +61,13 @@ public final class Flags {
             case EFL:
                 return fl & 1;
             case ADD:
-                return Integer.compareUnsigned(res, a) < 0 ? 1 : 0;
+                return Long.compareUnsigned(res, a) < 0 ? 1 : 0;
             case ADC:
-                return (cin != 0 ? Integer.compareUnsigned(res, a) <= 0 : Integer.compareUnsigned(res, a) < 0) ? 1 : 0;
+                return (cin != 0 ? Long.compareUnsigned(res, a) <= 0 : Long.compareUnsigned(res, a) < 0) ? 1 : 0;
             case SUB:
-                return Integer.compareUnsigned(a, b) < 0 ? 1 : 0;
+                return Long.compareUnsigned(a, b) < 0 ? 1 : 0;
             case SBB:
-                return (cin != 0 ? Integer.compareUnsigned(a, b) <= 0 : Integer.compareUnsigned(a, b) < 0) ? 1 : 0;
+                return (cin != 0 ? Long.compareUnsigned(a, b) <= 0 : Long.compareUnsigned(a, b) < 0) ? 1 : 0;
             case LOGIC:
                 return 0;
             default: // INC DEC SHIFT MUL keep CF in cin
@@ -79,10 +80,10 @@ public final class Flags {
         if (op == EFL) {
             return fl;
         }
-        int r = res;
-        int sign = signBit(size);
+        long r = res;
+        long sign = signBit(size);
         int f = cf();
-        f |= PARITY[r & 0xff];
+        f |= PARITY[(int) r & 0xff];
         if (r == 0) {
             f |= ZF;
         }
@@ -91,13 +92,13 @@ public final class Flags {
         }
         switch (op) {
             case ADD, ADC, INC -> {
-                f |= (a ^ b ^ r) & AF;
+                f |= (int) (a ^ b ^ r) & AF;
                 if (((a ^ r) & (b ^ r) & sign) != 0) {
                     f |= OF;
                 }
             }
             case SUB, SBB, DEC -> {
-                f |= (a ^ b ^ r) & AF;
+                f |= (int) (a ^ b ^ r) & AF;
                 if (((a ^ b) & (a ^ r) & sign) != 0) {
                     f |= OF;
                 }
@@ -117,8 +118,8 @@ public final class Flags {
         return f;
     }
 
-    private int sext(int v) {
-        int sh = 32 - size * 8;
+    private long sext(long v) {
+        int sh = 64 - size * 8;
         return (v << sh) >> sh;
     }
 
@@ -127,9 +128,9 @@ public final class Flags {
         if (op == SUB) {
             boolean r;
             switch (cc >> 1) {
-                case 1: r = Integer.compareUnsigned(a, b) < 0; break;
+                case 1: r = Long.compareUnsigned(a, b) < 0; break;
                 case 2: r = a == b; break;
-                case 3: r = Integer.compareUnsigned(a, b) <= 0; break;
+                case 3: r = Long.compareUnsigned(a, b) <= 0; break;
                 case 6: r = sext(a) < sext(b); break;
                 case 7: r = sext(a) <= sext(b); break;
                 default: return condSlow(cc);

@@ -8,10 +8,13 @@ import org.jqemu.target.i386.decode.Insn;
 
 /**
  * Executes decoded x86 instructions: the general-purpose integer instruction set of the 8086
- * through the Pentium, in real, 16/32-bit protected and virtual-8086 mode (Intel SDM vol. 2).
+ * through the Pentium, in real, 16/32-bit protected and virtual-8086 mode, and x86-64's 64-bit
+ * and compatibility modes (Intel SDM vol. 2).
  *
- * <p>Operand values travel as ints masked to the operand size (1, 2 or 4 bytes); the general
- * registers live in {@code cpu.regs} (low 32 bits). Memory operands go segment → linear here
+ * <p>Operand values travel as longs zero-extended from the operand size (1, 2, 4 or 8 bytes);
+ * the general registers live in {@code cpu.regs}. A 32-bit register write zero-extends into the
+ * 64-bit register, 8- and 16-bit writes keep the rest. In 64-bit mode only FS and GS have a
+ * base and addresses must be canonical. Memory operands go segment → linear here
  * (limit checks) and linear → physical in {@link X86Mmu}. An instruction that faults leaves the
  * architectural state as it was before it: results are committed only after the last access
  * that can fault, and the executor rewinds EIP.
@@ -19,10 +22,7 @@ import org.jqemu.target.i386.decode.Insn;
  * <p>The dispatch is split into three switch methods (one-byte opcodes 00-7F, 80-FF and the 0F
  * page) so each stays well under HotSpot's 8000-bytecode JIT limit.
  *
- * <p>x87: no FPU is modelled. ESC (D8-DF) raises #NM when CR0.EM or CR0.TS is set; otherwise it
- * behaves as a 386 with an empty coprocessor socket — the instruction completes and stores
- * nothing, so Linux's probe (FNINIT; FNSTSW/FNSTCW into memory preset to 0xFFFF) reads back its
- * own preset values and concludes that no FPU is present. WAIT raises #NM only with TS and MP.
+ * <p>x87: ESC (D8-DF) and WAIT are handed to {@link X87} (state in {@code cpu.fpu}).
  */
 public final class Interpreter {
     static final int ES = 0, CS = 1, SS = 2, DS = 3, FS = 4, GS = 5;
@@ -51,14 +51,19 @@ public final class Interpreter {
         this.intr = cpu.intr;
     }
 
+    /** The executing instruction is in 64-bit mode (set by {@link #exec}). */
+    boolean m64;
+    /** The executing instruction has a REX prefix: byte registers 4-7 are SPL..DIL. */
+    private boolean rex;
+
     // ---- registers ------------------------------------------------------------------------
 
     int r8(int r) {
-        return r < 4 ? (int) regs[r] & 0xff : ((int) regs[r - 4] >> 8) & 0xff;
+        return r < 4 || rex ? (int) regs[r] & 0xff : ((int) regs[r - 4] >> 8) & 0xff;
     }
 
-    void w8(int r, int v) {
-        if (r < 4) {
+    void w8(int r, long v) {
+        if (r < 4 || rex) {
             regs[r] = (regs[r] & ~0xffL) | (v & 0xff);
         } else {
             regs[r - 4] = (regs[r - 4] & ~0xff00L) | ((v & 0xff) << 8);
@@ -69,7 +74,7 @@ public final class Interpreter {
         return (int) regs[r] & 0xffff;
     }
 
-    void w16(int r, int v) {
+    void w16(int r, long v) {
         regs[r] = (regs[r] & ~0xffffL) | (v & 0xffff);
     }
 
@@ -77,60 +82,96 @@ public final class Interpreter {
         return (int) regs[r];
     }
 
-    void w32(int r, int v) {
+    /** 32-bit register write: zero-extends into the 64-bit register (SDM 3.4.1.1). */
+    void w32(int r, long v) {
         regs[r] = v & 0xffffffffL;
     }
 
-    int rreg(int r, int size) {
-        return size == 4 ? (int) regs[r] : size == 2 ? (int) regs[r] & 0xffff : r8(r);
+    /** Register {@code r} as an operand of {@code size} bytes, zero-extended. */
+    long rreg(int r, int size) {
+        return switch (size) {
+            case 8 -> regs[r];
+            case 4 -> regs[r] & 0xffffffffL;
+            case 2 -> regs[r] & 0xffff;
+            default -> r8(r);
+        };
     }
 
-    void wreg(int r, int size, int v) {
-        if (size == 4) {
-            regs[r] = v & 0xffffffffL;
-        } else if (size == 2) {
-            regs[r] = (regs[r] & ~0xffffL) | (v & 0xffff);
-        } else {
-            w8(r, v);
+    void wreg(int r, int size, long v) {
+        switch (size) {
+            case 8 -> regs[r] = v;
+            case 4 -> regs[r] = v & 0xffffffffL;
+            case 2 -> regs[r] = (regs[r] & ~0xffffL) | (v & 0xffff);
+            default -> w8(r, v);
         }
     }
 
-    static int mask(int size) {
-        return size == 4 ? -1 : size == 2 ? 0xffff : 0xff;
+    static long mask(int size) {
+        return size == 8 ? -1L : (1L << (size * 8)) - 1;
     }
 
-    static int sext(int v, int size) {
-        return size == 4 ? v : size == 2 ? (short) v : (byte) v;
+    /** Sign-extends the low {@code size} bytes of {@code v}. */
+    static long sext(long v, int size) {
+        int sh = 64 - size * 8;
+        return (v << sh) >> sh;
     }
 
+    /** Operand size in bytes: 2, 4 or (REX.W) 8. */
     static int osz(Insn i) {
+        return i.o64 ? 8 : i.o32 ? 4 : 2;
+    }
+
+    /** Port I/O width of IN/OUT/INS/OUTS: REX.W does not make it 8 (SDM "IN"). */
+    static int ioSize(Insn i) {
         return i.o32 ? 4 : 2;
+    }
+
+    /** Stack operand size of PUSH/POP/CALL/RET...: 64-bit mode defaults to 8 (66 gives 2). */
+    static int ssz(Insn i) {
+        return i.m64 ? (i.o32 ? 8 : 2) : i.o32 ? 4 : 2;
     }
 
     // ---- segments and memory --------------------------------------------------------------
 
     /** Offset of the ModRM memory operand (address-size wrapped). */
-    int ea(Insn i) {
-        int off = i.disp;
-        if (i.base >= 0) {
-            off += (int) regs[i.base];
+    long ea(Insn i) {
+        long off = i.disp;
+        if (i.ripRel) {
+            off += c.rip;
+        } else if (i.base >= 0) {
+            off += regs[i.base];
         }
         if (i.index >= 0) {
-            off += (int) regs[i.index] << i.scale;
+            off += regs[i.index] << i.scale;
         }
-        return i.a32 ? off : off & 0xffff;
+        return i.a64 ? off : i.a32 ? off & 0xffffffffL : off & 0xffff;
+    }
+
+    /** {@code off + delta} wrapped to the instruction's address size. */
+    static long addOff(Insn i, long off, long delta) {
+        long v = off + delta;
+        return i.a64 ? v : i.a32 ? v & 0xffffffffL : v & 0xffff;
     }
 
     /**
      * Linear address of {@code size} bytes at {@code off} in segment {@code s}, after the limit
      * check of the segment's hidden descriptor (expand-down aware): #SS(0) for SS, else #GP(0).
+     * In 64-bit mode only FS and GS have a base, there are no limits, and the address must be
+     * canonical (SDM 3.3.7.1).
      *
      * <p>As in QEMU (the project's reference), the segment type is not checked per access:
      * writes through a read-only data segment or CS, and accesses through a null selector in
      * protected mode, do not fault (the SDM says #GP(0)). Load-time checks are done by
      * {@code Segmentation}.
      */
-    long lin(int s, int off, int size) {
+    long lin(int s, long off, int size) {
+        if (m64) {
+            long la = s >= FS ? c.segBase[s] + off : off;
+            if (((la << 16) >> 16) != la) {
+                throw intr.fault(s == SS ? 12 : 13, 0);
+            }
+            return la;
+        }
         long o = off & 0xffffffffL;
         int attr = c.segAttr[s];
         long lim = c.segLimit[s] & 0xffffffffL;
@@ -167,30 +208,34 @@ public final class Interpreter {
             }
             int len = (int) (dr7 >> (18 + n * 4)) & 3;
             long blen = len == 0 ? 1 : len == 1 ? 2 : len == 3 ? 4 : 8;
-            long start = c.dr[n] & ~(blen - 1) & 0xffffffffL;
+            long start = c.dr[n] & ~(blen - 1);
             if (la < start + blen && la + size > start) {
                 dbHits |= 1 << n;
             }
         }
     }
 
-    int rd(long la, int size) {
+    long rd(long la, int size) {
         if (watch) {
             checkWatch(la, size, false);
         }
-        return size == 4 ? mmu.read32(la) : size == 2 ? mmu.read16(la) : mmu.read8(la);
+        return switch (size) {
+            case 8 -> mmu.read64(la);
+            case 4 -> mmu.read32(la) & 0xffffffffL;
+            case 2 -> mmu.read16(la);
+            default -> mmu.read8(la);
+        };
     }
 
-    void wr(long la, int size, int v) {
+    void wr(long la, int size, long v) {
         if (watch) {
             checkWatch(la, size, true);
         }
-        if (size == 4) {
-            mmu.write32(la, v);
-        } else if (size == 2) {
-            mmu.write16(la, v & 0xffff);
-        } else {
-            mmu.write8(la, v & 0xff);
+        switch (size) {
+            case 8 -> mmu.write64(la, v);
+            case 4 -> mmu.write32(la, (int) v);
+            case 2 -> mmu.write16(la, (int) v & 0xffff);
+            default -> mmu.write8(la, (int) v & 0xff);
         }
     }
 
@@ -199,14 +244,14 @@ public final class Interpreter {
     }
 
     /** Reads the r/m operand. */
-    int ldrm(Insn i, int size) {
+    long ldrm(Insn i, int size) {
         if (i.mod == 3) {
             return rreg(i.rm, size);
         }
         return rd(lin(i.seg, ea(i), size), size);
     }
 
-    void strm(Insn i, int size, int v) {
+    void strm(Insn i, int size, long v) {
         if (i.mod == 3) {
             wreg(i.rm, size, v);
         } else {
@@ -214,17 +259,23 @@ public final class Interpreter {
         }
     }
 
-    /** For read-modify-write: linear address of the memory operand, or -1 for a register. */
+    /**
+     * For read-modify-write: linear address of the memory operand, or {@link #REG} for a
+     * register ({@code -1} is a valid 64-bit address).
+     */
     long rmwAddr(Insn i, int size) {
-        return i.mod == 3 ? -1 : lin(i.seg, ea(i), size);
+        return i.mod == 3 ? REG : lin(i.seg, ea(i), size);
     }
 
-    int rmwLoad(Insn i, long la, int size) {
-        return la < 0 ? rreg(i.rm, size) : rd(la, size);
+    /** Marks "register operand" for the rmw helpers: a non-canonical address never produced by lin. */
+    static final long REG = 0x8000_0000_0000_0000L + 0x1234;
+
+    long rmwLoad(Insn i, long la, int size) {
+        return la == REG ? rreg(i.rm, size) : rd(la, size);
     }
 
-    void rmwStore(Insn i, long la, int size, int v) {
-        if (la < 0) {
+    void rmwStore(Insn i, long la, int size, long v) {
+        if (la == REG) {
             wreg(i.rm, size, v);
         } else {
             wr(la, size, v);
@@ -237,36 +288,38 @@ public final class Interpreter {
         return (c.segAttr[SS] & 0x4000) != 0;
     }
 
-    int sp() {
-        return ss32() ? (int) regs[ESP] : (int) regs[ESP] & 0xffff;
+    long sp() {
+        return m64 ? regs[ESP] : ss32() ? regs[ESP] & 0xffffffffL : regs[ESP] & 0xffff;
     }
 
-    void setSp(int v) {
-        if (ss32()) {
+    void setSp(long v) {
+        if (m64) {
+            regs[ESP] = v;
+        } else if (ss32()) {
             regs[ESP] = v & 0xffffffffL;
         } else {
             regs[ESP] = (regs[ESP] & ~0xffffL) | (v & 0xffff);
         }
     }
 
-    int spAdd(int sp, int delta) {
-        return ss32() ? sp + delta : (sp + delta) & 0xffff;
+    long spAdd(long sp, long delta) {
+        return m64 ? sp + delta : ss32() ? (sp + delta) & 0xffffffffL : (sp + delta) & 0xffff;
     }
 
-    void push(int v, int size) {
-        int nsp = spAdd(sp(), -size);
+    void push(long v, int size) {
+        long nsp = spAdd(sp(), -size);
         wr(lin(SS, nsp, size), size, v);
         setSp(nsp);
     }
 
-    int pop(int size) {
-        int s = sp();
-        int v = rd(lin(SS, s, size), size);
+    long pop(int size) {
+        long s = sp();
+        long v = rd(lin(SS, s, size), size);
         setSp(spAdd(s, size));
         return v;
     }
 
-    int peek(int size, int offset) {
+    long peek(int size, int offset) {
         return rd(lin(SS, spAdd(sp(), offset), size), size);
     }
 
@@ -303,11 +356,11 @@ public final class Interpreter {
     // ---- ALU ------------------------------------------------------------------------------
 
     /** The eight classic ALU operations (ADD OR ADC SBB AND SUB XOR CMP) with their flags. */
-    int alu(int op, int a, int b, int size) {
-        int m = mask(size);
+    long alu(int op, long a, long b, int size) {
+        long m = mask(size);
         a &= m;
         b &= m;
-        int r;
+        long r;
         switch (op) {
             case 0 -> {
                 r = (a + b) & m;
@@ -345,40 +398,40 @@ public final class Interpreter {
         return r;
     }
 
-    int inc(int a, int size) {
+    long inc(long a, int size) {
         int cf = F.cf();
-        int m = mask(size);
-        int r = (a + 1) & m;
+        long m = mask(size);
+        long r = (a + 1) & m;
         F.set(Flags.INC, size, a & m, 1, r);
         F.cin = cf;
         return r;
     }
 
-    int dec(int a, int size) {
+    long dec(long a, int size) {
         int cf = F.cf();
-        int m = mask(size);
-        int r = (a - 1) & m;
+        long m = mask(size);
+        long r = (a - 1) & m;
         F.set(Flags.DEC, size, a & m, 1, r);
         F.cin = cf;
         return r;
     }
 
-    /** ROL ROR RCL RCR SHL SHR SAL SAR by {@code count} (already masked to 5 bits). */
-    int shift(int op, int v, int count, int size) {
+    /** ROL ROR RCL RCR SHL SHR SAL SAR by {@code count} (already masked to 5 or 6 bits). */
+    long shift(int op, long v, int count, int size) {
         int bits = size * 8;
-        int m = mask(size);
+        long m = mask(size);
         v &= m;
         if (count == 0) {
             return v;
         }
-        int sign = 1 << (bits - 1);
-        int r;
+        long sign = 1L << (bits - 1);
+        long r;
         switch (op) {
             case 0 -> { // ROL
                 int n = count % bits;
                 r = n == 0 ? v : ((v << n) | (v >>> (bits - n))) & m;
                 int f = F.compute() & ~(Flags.CF | Flags.OF);
-                int cf = r & 1;
+                int cf = (int) r & 1;
                 f |= cf;
                 if ((((r & sign) != 0 ? 1 : 0) ^ cf) != 0) {
                     f |= Flags.OF;
@@ -397,58 +450,48 @@ public final class Interpreter {
                 }
                 F.load(f);
             }
-            case 2 -> { // RCL
+            case 2, 3 -> { // RCL, RCR: rotate through CF, one bit at a time (counts are small)
                 int n = count % (bits + 1);
                 int f = F.compute();
                 if (n == 0) {
                     return v;
                 }
-                long wide = (v & 0xffffffffL) | ((long) (f & 1) << bits);
-                long all = (1L << (bits + 1)) - 1;
-                wide = ((wide << n) | (wide >>> (bits + 1 - n))) & all;
-                r = (int) wide & m;
-                int cf = (int) (wide >>> bits) & 1;
-                f = (f & ~(Flags.CF | Flags.OF)) | cf;
-                if ((((r & sign) != 0 ? 1 : 0) ^ cf) != 0) {
-                    f |= Flags.OF;
+                long cf = f & 1;
+                r = v;
+                for (int k = 0; k < n; k++) {
+                    if (op == 2) {
+                        long out = (r & sign) != 0 ? 1 : 0;
+                        r = ((r << 1) | cf) & m;
+                        cf = out;
+                    } else {
+                        long out = r & 1;
+                        r = (r >>> 1) | (cf != 0 ? sign : 0);
+                        cf = out;
+                    }
                 }
-                F.load(f);
-            }
-            case 3 -> { // RCR
-                int n = count % (bits + 1);
-                int f = F.compute();
-                if (n == 0) {
-                    return v;
-                }
-                long wide = (v & 0xffffffffL) | ((long) (f & 1) << bits);
-                long all = (1L << (bits + 1)) - 1;
-                wide = ((wide >>> n) | (wide << (bits + 1 - n))) & all;
-                r = (int) wide & m;
-                int cf = (int) (wide >>> bits) & 1;
-                f = (f & ~(Flags.CF | Flags.OF)) | cf;
-                if ((((r >>> (bits - 1)) ^ (r >>> (bits - 2))) & 1) != 0) {
+                f = (f & ~(Flags.CF | Flags.OF)) | (int) cf;
+                long of = op == 2 ? ((r & sign) != 0 ? 1 : 0) ^ cf : ((r >>> (bits - 1)) ^ (r >>> (bits - 2))) & 1;
+                if (of != 0) {
                     f |= Flags.OF;
                 }
                 F.load(f);
             }
             case 4, 6 -> { // SHL/SAL
-                long wide = (v & 0xffffffffL) << count;
-                r = (int) wide & m;
-                int cf = (int) (wide >>> bits) & 1;
+                r = count >= 64 ? 0 : (v << count) & m;
+                int cf = count > bits ? 0 : (int) (v >>> (bits - count)) & 1;
                 F.set(Flags.SHIFT, size, v, ((r & sign) != 0 ? 1 : 0) ^ cf, r);
                 F.cin = cf;
             }
             case 5 -> { // SHR
                 r = count >= bits ? 0 : v >>> count;
-                int cf = (int) ((v & 0xffffffffL) >>> (count - 1)) & 1;
+                int cf = (int) (v >>> (count - 1)) & 1;
                 F.set(Flags.SHIFT, size, v, (v & sign) != 0 ? 1 : 0, r);
                 F.cin = cf;
             }
             default -> { // SAR
-                int s = sext(v, size);
-                int n = Math.min(count, 31);
-                r = (s >> n) & m;
-                int cf = (s >> Math.min(count - 1, 31)) & 1;
+                long sv = sext(v, size);
+                r = (sv >> Math.min(count, 63)) & m;
+                int cf = (int) (sv >> Math.min(count - 1, 63)) & 1;
                 F.set(Flags.SHIFT, size, v, 0, r);
                 F.cin = cf;
             }
@@ -457,29 +500,37 @@ public final class Interpreter {
     }
 
     /** SHLD (left) / SHRD: shifts {@code dst}, filling from {@code src}; count already masked. */
-    int shiftDouble(boolean left, int dst, int src, int count, int size) {
+    long shiftDouble(boolean left, long dst, long src, int count, int size) {
         if (count == 0) {
             return dst;
         }
         int bits = size * 8;
-        int m = mask(size);
-        long d = dst & m & 0xffffffffL;
-        long s = src & m & 0xffffffffL;
-        int r;
+        long m = mask(size);
+        long d = dst & m;
+        long s = src & m;
+        long r;
         int cf;
-        if (left) {
+        if (size == 8) {
+            if (left) {
+                r = (d << count) | (count == 0 ? 0 : s >>> (64 - count));
+                cf = (int) (d >>> (64 - count)) & 1;
+            } else {
+                r = (d >>> count) | (s << (64 - count));
+                cf = (int) (d >>> (count - 1)) & 1;
+            }
+        } else if (left) {
             // dst:src(:dst) in the top bits of a long, shifted left
             long v = size == 4 ? (d << 32) | s : (d << 48) | (s << 32) | (d << 16);
-            r = (int) ((v << count) >>> (64 - bits)) & m;
+            r = ((v << count) >>> (64 - bits)) & m;
             cf = (int) ((v << (count - 1)) >>> 63);
         } else {
             long v = size == 4 ? (s << 32) | d : (d << 32) | (s << 16) | d;
-            r = (int) (v >>> count) & m;
+            r = (v >>> count) & m;
             cf = (int) (v >>> (count - 1)) & 1;
         }
-        int sign = 1 << (bits - 1);
-        int of = ((r ^ (int) d) & sign) != 0 ? 1 : 0;
-        F.set(Flags.SHIFT, size, (int) d, of, r);
+        long sign = 1L << (bits - 1);
+        int of = ((r ^ d) & sign) != 0 ? 1 : 0;
+        F.set(Flags.SHIFT, size, d, of, r);
         F.cin = cf;
         return r;
     }
@@ -489,6 +540,8 @@ public final class Interpreter {
     /** Executes one instruction; cpu.rip already points past it. */
     public void exec(Insn i) {
         int op = i.opc;
+        m64 = i.m64;
+        rex = i.rex;
         if (op < 0x80) {
             execLow(i, op);
         } else if (op < 0x100) {
@@ -529,19 +582,26 @@ public final class Interpreter {
                 wreg(op & 7, s, dec(rreg(op & 7, s), s));
             }
             case 0x50, 0x51, 0x52, 0x53, 0x54, 0x55, 0x56, 0x57 -> {
-                int s = osz(i);
-                push(rreg(op & 7, s), s);
+                int s = ssz(i);
+                push(rreg(i.opreg, s), s);
             }
             case 0x58, 0x59, 0x5a, 0x5b, 0x5c, 0x5d, 0x5e, 0x5f -> {
-                int s = osz(i);
-                int v = pop(s);
-                wreg(op & 7, s, v);
+                int s = ssz(i);
+                long v = pop(s);
+                wreg(i.opreg, s, v);
             }
             case 0x60 -> pusha(i);
             case 0x61 -> popa(i);
             case 0x62 -> bound(i);
-            case 0x63 -> arpl(i);
-            case 0x68, 0x6a -> push(i.imm, osz(i));
+            case 0x63 -> {
+                if (i.m64) { // MOVSXD
+                    int s = osz(i);
+                    wreg(i.reg, s, s == 8 ? (long) (int) ldrm(i, 4) : ldrm(i, s));
+                } else {
+                    arpl(i);
+                }
+            }
+            case 0x68, 0x6a -> push(i.imm, ssz(i));
             case 0x69, 0x6b -> {
                 int s = osz(i);
                 wreg(i.reg, s, imul2(ldrm(i, s), i.imm, s));
@@ -565,21 +625,21 @@ public final class Interpreter {
             case 0, 1 -> {
                 int s = form == 0 ? 1 : osz(i);
                 long la = rmwAddr(i, s);
-                int r = alu(aop, rmwLoad(i, la, s), rreg(i.reg, s), s);
+                long r = alu(aop, rmwLoad(i, la, s), rreg(i.reg, s), s);
                 if (aop != 7) {
                     rmwStore(i, la, s, r);
                 }
             }
             case 2, 3 -> {
                 int s = form == 2 ? 1 : osz(i);
-                int r = alu(aop, rreg(i.reg, s), ldrm(i, s), s);
+                long r = alu(aop, rreg(i.reg, s), ldrm(i, s), s);
                 if (aop != 7) {
                     wreg(i.reg, s, r);
                 }
             }
             default -> {
                 int s = form == 4 ? 1 : osz(i);
-                int r = alu(aop, rreg(EAX, s), i.imm, s);
+                long r = alu(aop, rreg(EAX, s), i.imm, s);
                 if (aop != 7) {
                     wreg(EAX, s, r);
                 }
@@ -589,21 +649,29 @@ public final class Interpreter {
 
     void jumpRel(Insn i) {
         long t = c.rip + i.imm;
-        c.rip = i.o32 ? t & 0xffffffffL : t & 0xffff;
+        c.rip = i.m64 ? t : i.o32 ? t & 0xffffffffL : t & 0xffff;
     }
 
-    void jumpAbs(int target, boolean o32) {
-        c.rip = o32 ? target & 0xffffffffL : target & 0xffff;
+    /** Near absolute jump; in 64-bit mode the target is 64 bits wide (SDM "JMP"). */
+    void jumpAbs(long target, Insn i) {
+        if (i.m64) {
+            if (((target << 16) >> 16) != target) {
+                throw gp0();
+            }
+            c.rip = target;
+        } else {
+            c.rip = i.o32 ? target & 0xffffffffL : target & 0xffff;
+        }
     }
 
     void pushSeg(Insn i, int s) {
-        push(c.segSel[s], osz(i));
+        push(c.segSel[s], ssz(i));
     }
 
     void popSeg(Insn i, int s) {
-        int size = osz(i);
-        int v = peek(size, 0);
-        c.seg.loadSeg(s, v & 0xffff);
+        int size = ssz(i);
+        long v = peek(size, 0);
+        c.seg.loadSeg(s, (int) v & 0xffff);
         setSp(spAdd(sp(), size));
         if (s == SS) {
             inhibitIrq = true;
@@ -613,21 +681,21 @@ public final class Interpreter {
 
     private void pusha(Insn i) {
         int s = osz(i);
-        int sp0 = sp();
-        int p = sp0;
+        long sp0 = sp();
+        long p = sp0;
         for (int r = 0; r < 8; r++) {
             p = spAdd(p, -s);
             wr(lin(SS, p, s), s, rreg(r, s));
         }
         // the value pushed for ESP is the one before the instruction
-        wr(lin(SS, spAdd(sp0, -5 * s), s), s, s == 4 ? (int) regs[ESP] : sp0);
+        wr(lin(SS, spAdd(sp0, -5 * s), s), s, s == 4 ? regs[ESP] : sp0);
         setSp(p);
     }
 
     private void popa(Insn i) {
         int s = osz(i);
-        int p = sp();
-        int[] v = popaTmp;
+        long p = sp();
+        long[] v = popaTmp;
         for (int r = 7; r >= 0; r--) {
             v[r] = rd(lin(SS, p, s), s);
             p = spAdd(p, s);
@@ -640,17 +708,17 @@ public final class Interpreter {
         setSp(p);
     }
 
-    private final int[] popaTmp = new int[8];
+    private final long[] popaTmp = new long[8];
 
     private void bound(Insn i) {
         if (i.mod == 3) {
             throw ud();
         }
         int s = osz(i);
-        int off = ea(i);
-        int lo = sext(rd(lin(i.seg, off, s), s), s);
-        int hi = sext(rd(lin(i.seg, i.a32 ? off + s : (off + s) & 0xffff, s), s), s);
-        int idx = sext(rreg(i.reg, s), s);
+        long off = ea(i);
+        long lo = sext(rd(lin(i.seg, off, s), s), s);
+        long hi = sext(rd(lin(i.seg, addOff(i, off, s), s), s), s);
+        long idx = sext(rreg(i.reg, s), s);
         if (idx < lo || idx > hi) {
             throw intr.fault(5);
         }
@@ -661,7 +729,7 @@ public final class Interpreter {
             throw ud();
         }
         long la = rmwAddr(i, 2);
-        int d = rmwLoad(i, la, 2);
+        int d = (int) rmwLoad(i, la, 2);
         int src = r16(i.reg);
         int f = F.compute();
         if ((d & 3) < (src & 3)) {
@@ -673,10 +741,12 @@ public final class Interpreter {
         F.load(f);
     }
 
-    int imul2(int a, int b, int size) {
-        long p = (long) sext(a, size) * sext(b, size);
-        int r = (int) p & mask(size);
-        boolean ovf = p != sext(r, size);
+    long imul2(long a, long b, int size) {
+        long sa = sext(a, size);
+        long sb = sext(b, size);
+        long p = sa * sb;
+        long r = p & mask(size);
+        boolean ovf = size == 8 ? Math.multiplyHigh(sa, sb) != (p >> 63) : p != sext(r, size);
         F.set(Flags.MUL, size, 0, 0, r);
         F.cin = ovf ? 1 : 0;
         return r;
@@ -687,7 +757,7 @@ public final class Interpreter {
             case 0x80, 0x81, 0x82, 0x83 -> {
                 int s = op == 0x80 || op == 0x82 ? 1 : osz(i);
                 long la = rmwAddr(i, s);
-                int r = alu(i.reg, rmwLoad(i, la, s), i.imm, s);
+                long r = alu(i.reg, rmwLoad(i, la, s), i.imm, s);
                 if (i.reg != 7) {
                     rmwStore(i, la, s, r);
                 }
@@ -699,8 +769,8 @@ public final class Interpreter {
             case 0x86, 0x87 -> {
                 int s = op == 0x86 ? 1 : osz(i);
                 long la = rmwAddr(i, s);
-                int a = rmwLoad(i, la, s);
-                int b = rreg(i.reg, s);
+                long a = rmwLoad(i, la, s);
+                long b = rreg(i.reg, s);
                 rmwStore(i, la, s, b);
                 wreg(i.reg, s, a);
             }
@@ -735,39 +805,45 @@ public final class Interpreter {
                 if (i.reg == CS || i.reg > 5) {
                     throw ud();
                 }
-                c.seg.loadSeg(i.reg, ldrm(i, 2) & 0xffff);
+                c.seg.loadSeg(i.reg, (int) ldrm(i, 2) & 0xffff);
                 if (i.reg == SS) {
                     inhibitIrq = true;
                     stop = true;
                 }
             }
             case 0x8f -> {
-                int s = osz(i);
-                int old = (int) regs[ESP];
-                int v = pop(s);
+                int s = ssz(i);
+                long old = regs[ESP];
+                long v = pop(s);
                 try {
                     strm(i, s, v);
                 } catch (X86Fault f) {
-                    regs[ESP] = old & 0xffffffffL;
+                    regs[ESP] = old;
                     throw f;
                 }
             }
-            case 0x90 -> { } // NOP / PAUSE
-            case 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97 -> {
+            case 0x90, 0x91, 0x92, 0x93, 0x94, 0x95, 0x96, 0x97 -> {
+                if (i.opreg == 0) {
+                    return; // NOP / PAUSE (XCHG EAX, EAX would clear the upper half in 64-bit mode)
+                }
                 int s = osz(i);
-                int a = rreg(EAX, s);
-                wreg(EAX, s, rreg(op & 7, s));
-                wreg(op & 7, s, a);
+                long a = rreg(EAX, s);
+                wreg(EAX, s, rreg(i.opreg, s));
+                wreg(i.opreg, s, a);
             }
             case 0x98 -> {
-                if (i.o32) {
+                if (i.o64) {
+                    regs[EAX] = (int) regs[EAX]; // CDQE
+                } else if (i.o32) {
                     w32(EAX, (short) regs[EAX]);
                 } else {
                     w16(EAX, (byte) regs[EAX]);
                 }
             }
             case 0x99 -> {
-                if (i.o32) {
+                if (i.o64) {
+                    regs[EDX] = regs[EAX] >> 63; // CQO
+                } else if (i.o32) {
                     w32(EDX, (int) regs[EAX] >> 31);
                 } else {
                     w16(EDX, (short) regs[EAX] >> 15);
@@ -776,27 +852,23 @@ public final class Interpreter {
             case 0x9a -> {
                 long next = c.rip;
                 c.rip = insnStart;
-                c.seg.farCall(i.imm2, i.o32 ? i.imm & 0xffffffffL : i.imm & 0xffff, i.o32, next);
+                c.seg.farCall(i.imm2, i.o32 ? i.imm & 0xffffffffL : i.imm & 0xffff, osz(i), next);
             }
-            case 0x9b -> {
-                if ((c.cr0 & 0xa) == 0xa) {
-                    throw intr.fault(7);
-                }
-            }
+            case 0x9b -> X87.fwait(this);
             case 0x9c -> pushf(i);
             case 0x9d -> popf(i);
             case 0x9e -> {
                 int f = F.compute() & ~0xd5;
-                F.load(f | (r8(4) & 0xd5));
+                F.load(f | ((int) (regs[EAX] >> 8) & 0xd5));
             }
-            case 0x9f -> w8(4, (F.compute() & 0xd5) | 2);
+            case 0x9f -> regs[EAX] = (regs[EAX] & ~0xff00L) | (long) ((F.compute() & 0xd5) | 2) << 8;
             case 0xa0, 0xa1 -> {
                 int s = op == 0xa0 ? 1 : osz(i);
-                wreg(EAX, s, rd(lin(i.seg, i.imm, s), s));
+                wreg(EAX, s, rd(lin(i.seg, moffs(i), s), s));
             }
             case 0xa2, 0xa3 -> {
                 int s = op == 0xa2 ? 1 : osz(i);
-                wr(lin(i.seg, i.imm, s), s, rreg(EAX, s));
+                wr(lin(i.seg, moffs(i), s), s, rreg(EAX, s));
             }
             case 0xa4, 0xa5, 0xa6, 0xa7, 0xaa, 0xab, 0xac, 0xad, 0xae, 0xaf -> StringOps.exec(this, i, op);
             case 0xa8 -> alu(4, r8(EAX), i.imm, 1);
@@ -804,37 +876,37 @@ public final class Interpreter {
                 int s = osz(i);
                 alu(4, rreg(EAX, s), i.imm, s);
             }
-            case 0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7 -> w8(op & 7, i.imm);
-            case 0xb8, 0xb9, 0xba, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf -> wreg(op & 7, osz(i), i.imm);
+            case 0xb0, 0xb1, 0xb2, 0xb3, 0xb4, 0xb5, 0xb6, 0xb7 -> w8(i.opreg, i.imm);
+            case 0xb8, 0xb9, 0xba, 0xbb, 0xbc, 0xbd, 0xbe, 0xbf -> wreg(i.opreg, osz(i), i.o64 ? i.imm64 : i.imm);
             case 0xc0, 0xc1, 0xd0, 0xd1, 0xd2, 0xd3 -> {
                 int s = (op & 1) == 0 ? 1 : osz(i);
-                int count = (op <= 0xc1 ? i.imm : op <= 0xd1 ? 1 : (int) regs[ECX]) & 31;
+                int count = (op <= 0xc1 ? i.imm : op <= 0xd1 ? 1 : (int) regs[ECX]) & (s == 8 ? 63 : 31);
                 long la = rmwAddr(i, s);
-                int v = rmwLoad(i, la, s);
+                long v = rmwLoad(i, la, s);
                 if (count != 0) {
                     rmwStore(i, la, s, shift(i.reg, v, count, s));
                 }
             }
             case 0xc2, 0xc3 -> {
-                int s = osz(i);
-                int t = peek(s, 0);
+                int s = ssz(i);
+                long t = peek(s, 0);
+                jumpAbs(t, i);
                 setSp(spAdd(sp(), s + (op == 0xc2 ? i.imm & 0xffff : 0)));
-                jumpAbs(t, i.o32);
             }
             case 0xc4, 0xc5 -> loadFar(i, op == 0xc4 ? ES : DS);
             case 0xc6 -> strm(i, 1, i.imm);
             case 0xc7 -> strm(i, osz(i), i.imm);
             case 0xc8 -> enter(i);
             case 0xc9 -> {
-                int s = osz(i);
-                int bp = ss32() ? (int) regs[EBP] : (int) regs[EBP] & 0xffff;
-                int v = rd(lin(SS, bp, s), s);
+                int s = ssz(i);
+                long bp = m64 ? regs[EBP] : ss32() ? regs[EBP] & 0xffffffffL : regs[EBP] & 0xffff;
+                long v = rd(lin(SS, bp, s), s);
                 setSp(spAdd(bp, s));
                 wreg(EBP, s, v);
             }
             case 0xca, 0xcb -> {
                 c.rip = insnStart;
-                c.seg.farReturn(i.o32, op == 0xca ? i.imm & 0xffff : 0);
+                c.seg.farReturn(osz(i), op == 0xca ? i.imm & 0xffff : 0);
             }
             case 0xcc -> softInt(3, false);
             case 0xcd -> softInt(i.imm & 0xff, true);
@@ -848,32 +920,27 @@ public final class Interpreter {
             case 0xd5 -> Bcd.aad(this, i.imm & 0xff);
             case 0xd6 -> w8(EAX, F.cf() != 0 ? 0xff : 0);
             case 0xd7 -> {
-                int off = (int) regs[EBX] + r8(EAX);
-                w8(EAX, rd(lin(i.seg, i.a32 ? off : off & 0xffff, 1), 1));
+                long off = addOff(i, regs[EBX], (int) regs[EAX] & 0xff);
+                w8(EAX, rd(lin(i.seg, off, 1), 1));
             }
-            case 0xd8, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf -> {
-                if ((c.cr0 & 0xc) != 0) {
-                    throw intr.fault(7);
-                }
-                // no coprocessor: nothing is stored (see class comment)
-            }
+            case 0xd8, 0xd9, 0xda, 0xdb, 0xdc, 0xdd, 0xde, 0xdf -> X87.exec(this, i, op);
             case 0xe0, 0xe1, 0xe2 -> loop(i, op);
             case 0xe3 -> {
-                int cx = i.a32 ? (int) regs[ECX] : (int) regs[ECX] & 0xffff;
+                long cx = i.a64 ? regs[ECX] : i.a32 ? regs[ECX] & 0xffffffffL : regs[ECX] & 0xffff;
                 if (cx == 0) {
                     jumpRel(i);
                 }
             }
             case 0xe4, 0xe5 -> {
-                int s = op == 0xe4 ? 1 : osz(i);
-                wreg(EAX, s, in(i.imm & 0xff, s));
+                int s = op == 0xe4 ? 1 : ioSize(i);
+                wreg(EAX, s, in(i.imm & 0xff, s) & 0xffffffffL);
             }
             case 0xe6, 0xe7 -> {
-                int s = op == 0xe6 ? 1 : osz(i);
-                out(i.imm & 0xff, s, rreg(EAX, s));
+                int s = op == 0xe6 ? 1 : ioSize(i);
+                out(i.imm & 0xff, s, (int) rreg(EAX, s));
             }
             case 0xe8 -> {
-                push((int) c.rip, osz(i));
+                push(c.rip, ssz(i));
                 jumpRel(i);
             }
             case 0xe9, 0xeb -> jumpRel(i);
@@ -883,12 +950,12 @@ public final class Interpreter {
                 c.seg.farJump(i.imm2, i.o32 ? i.imm & 0xffffffffL : i.imm & 0xffff, next);
             }
             case 0xec, 0xed -> {
-                int s = op == 0xec ? 1 : osz(i);
-                wreg(EAX, s, in(r16(EDX), s));
+                int s = op == 0xec ? 1 : ioSize(i);
+                wreg(EAX, s, in(r16(EDX), s) & 0xffffffffL);
             }
             case 0xee, 0xef -> {
-                int s = op == 0xee ? 1 : osz(i);
-                out(r16(EDX), s, rreg(EAX, s));
+                int s = op == 0xee ? 1 : ioSize(i);
+                out(r16(EDX), s, (int) rreg(EAX, s));
             }
             case 0xf1 -> {
                 long next = c.rip;
@@ -921,7 +988,7 @@ public final class Interpreter {
             case 0xfd -> c.eflags |= DF;
             case 0xfe -> {
                 long la = rmwAddr(i, 1);
-                int v = rmwLoad(i, la, 1);
+                long v = rmwLoad(i, la, 1);
                 switch (i.reg) {
                     case 0 -> rmwStore(i, la, 1, inc(v, 1));
                     case 1 -> rmwStore(i, la, 1, dec(v, 1));
@@ -954,7 +1021,7 @@ public final class Interpreter {
         }
         long next = c.rip;
         c.rip = insnStart;
-        c.seg.iret(i.o32, next);
+        c.seg.iret(osz(i), next);
     }
 
     private void pushf(Insn i) {
@@ -962,15 +1029,15 @@ public final class Interpreter {
             throw gp0();
         }
         int f = flagsAll() & ~(VM | RF);
-        push(f, osz(i));
+        push(f & 0xffffffffL, ssz(i));
     }
 
     private void popf(Insn i) {
-        int s = osz(i);
+        int s = ssz(i);
         if (vm86() && iopl() < 3) {
             throw gp0();
         }
-        int v = peek(s, 0);
+        int v = (int) peek(s, 0);
         int old = flagsAll();
         int changeable = 0x00000dd5 | TF | DF | NT | AC | ID | IF | IOPL;
         if (pmode()) {
@@ -1001,9 +1068,9 @@ public final class Interpreter {
             throw ud();
         }
         int size = osz(i);
-        int off = ea(i);
-        int v = rd(lin(i.seg, off, size), size);
-        int sel = rd(lin(i.seg, i.a32 ? off + size : (off + size) & 0xffff, 2), 2);
+        long off = ea(i);
+        long v = rd(lin(i.seg, off, size), size);
+        int sel = (int) rd(lin(i.seg, addOff(i, off, size), 2), 2);
         c.seg.loadSeg(s, sel & 0xffff);
         wreg(i.reg, size, v);
         if (s == SS) {
@@ -1013,18 +1080,17 @@ public final class Interpreter {
     }
 
     private void enter(Insn i) {
-        int s = osz(i);
+        int s = ssz(i);
         int size = i.imm & 0xffff;
         int level = i.imm2 & 31;
-        boolean b32 = ss32();
-        int p = spAdd(sp(), -s);
+        long p = spAdd(sp(), -s);
         wr(lin(SS, p, s), s, rreg(EBP, s));
-        int frame = p;
+        long frame = p;
         if (level > 0) {
-            int bp = b32 ? (int) regs[EBP] : (int) regs[EBP] & 0xffff;
+            long bp = m64 ? regs[EBP] : ss32() ? regs[EBP] & 0xffffffffL : regs[EBP] & 0xffff;
             for (int k = 1; k < level; k++) {
                 bp = spAdd(bp, -s);
-                int v = rd(lin(SS, bp, s), s);
+                long v = rd(lin(SS, bp, s), s);
                 p = spAdd(p, -s);
                 wr(lin(SS, p, s), s, v);
             }
@@ -1041,10 +1107,12 @@ public final class Interpreter {
     }
 
     private void loop(Insn i, int op) {
-        int cx;
-        if (i.a32) {
-            cx = (int) regs[ECX] - 1;
-            regs[ECX] = cx & 0xffffffffL;
+        long cx;
+        if (i.a64) {
+            cx = --regs[ECX];
+        } else if (i.a32) {
+            cx = (regs[ECX] - 1) & 0xffffffffL;
+            regs[ECX] = cx;
         } else {
             cx = ((int) regs[ECX] - 1) & 0xffff;
             w16(ECX, cx);
@@ -1058,6 +1126,11 @@ public final class Interpreter {
         if (take) {
             jumpRel(i);
         }
+    }
+
+    /** The moffs operand of A0-A3: 64-bit in 64-bit mode. */
+    static long moffs(Insn i) {
+        return i.a64 ? i.imm64 : i.a32 ? i.imm & 0xffffffffL : i.imm & 0xffff;
     }
 
     int in(int port, int size) {
@@ -1074,32 +1147,32 @@ public final class Interpreter {
         switch (i.reg) {
             case 0, 1 -> {
                 long la = rmwAddr(i, s);
-                int v = rmwLoad(i, la, s);
+                long v = rmwLoad(i, la, s);
                 rmwStore(i, la, s, i.reg == 0 ? inc(v, s) : dec(v, s));
             }
             case 2 -> {
-                int t = ldrm(i, s);
-                push((int) c.rip, s);
-                jumpAbs(t, i.o32);
+                int ss = ssz(i);
+                long t = ldrm(i, ss);
+                push(c.rip, ss);
+                jumpAbs(t, i);
             }
             case 3, 5 -> {
                 if (i.mod == 3) {
                     throw ud();
                 }
-                int off = ea(i);
-                int t = rd(lin(i.seg, off, s), s);
-                int sel = rd(lin(i.seg, i.a32 ? off + s : (off + s) & 0xffff, 2), 2) & 0xffff;
-                long target = i.o32 ? t & 0xffffffffL : t & 0xffff;
+                long off = ea(i);
+                long target = rd(lin(i.seg, off, s), s);
+                int sel = (int) rd(lin(i.seg, addOff(i, off, s), 2), 2) & 0xffff;
                 long next = c.rip;
                 c.rip = insnStart;
                 if (i.reg == 3) {
-                    c.seg.farCall(sel, target, i.o32, next);
+                    c.seg.farCall(sel, target, s, next);
                 } else {
                     c.seg.farJump(sel, target, next);
                 }
             }
-            case 4 -> jumpAbs(ldrm(i, s), i.o32);
-            case 6 -> push(ldrm(i, s), s);
+            case 4 -> jumpAbs(ldrm(i, ssz(i)), i);
+            case 6 -> push(ldrm(i, ssz(i)), ssz(i));
             default -> throw ud();
         }
     }

@@ -18,10 +18,9 @@ final class StringOps {
     }
 
     static void exec(Interpreter x, Insn i, int op) {
-        int s = (op & 1) == 0 ? 1 : Interpreter.osz(i);
+        int s = (op & 1) == 0 ? 1 : op <= 0x6f ? Interpreter.ioSize(i) : Interpreter.osz(i);
         long[] regs = x.regs;
-        boolean a32 = i.a32;
-        int amask = a32 ? -1 : 0xffff;
+        long amask = i.a64 ? -1L : i.a32 ? 0xffffffffL : 0xffff;
         int delta = (x.c.eflags & Interpreter.DF) != 0 ? -s : s;
         int srcSeg = i.seg; // override or DS
         if (i.rep == 0) {
@@ -30,17 +29,13 @@ final class StringOps {
         }
         int n = 0;
         while (true) {
-            long cx = a32 ? regs[1] & 0xffffffffL : regs[1] & 0xffff;
+            long cx = regs[1] & amask;
             if (cx == 0) {
                 return;
             }
             once(x, i, op, s, srcSeg, delta, amask);
-            cx--;
-            if (a32) {
-                regs[1] = cx;
-            } else {
-                x.w16(1, (int) cx);
-            }
+            cx = (cx - 1) & amask;
+            regs[1] = amask == 0xffff ? (regs[1] & ~0xffffL) | cx : cx;
             if (op == 0xa6 || op == 0xa7 || op == 0xae || op == 0xaf) {
                 boolean zf = x.F.cond(4);
                 if ((i.rep == 1 && !zf) || (i.rep == 2 && zf)) {
@@ -58,29 +53,27 @@ final class StringOps {
         }
     }
 
-    private static int index(Interpreter x, int r, int amask) {
-        return (int) x.regs[r] & amask;
+    private static long index(Interpreter x, int r, long amask) {
+        return x.regs[r] & amask;
     }
 
-    private static void advance(Interpreter x, int r, int delta, int amask) {
-        if (amask == -1) {
-            x.regs[r] = (x.regs[r] + delta) & 0xffffffffL;
-        } else {
-            x.w16(r, ((int) x.regs[r] + delta) & 0xffff);
-        }
+    /** Steps SI/DI; a 32-bit address size zero-extends into the 64-bit register, as any 32-bit write. */
+    private static void advance(Interpreter x, int r, int delta, long amask) {
+        long v = (x.regs[r] + delta) & amask;
+        x.regs[r] = amask == 0xffff ? (x.regs[r] & ~0xffffL) | v : v;
     }
 
-    private static void once(Interpreter x, Insn i, int op, int s, int srcSeg, int delta, int amask) {
+    private static void once(Interpreter x, Insn i, int op, int s, int srcSeg, int delta, long amask) {
         switch (op) {
             case 0xa4, 0xa5 -> {
-                int v = x.rd(x.lin(srcSeg, index(x, 6, amask), s), s);
+                long v = x.rd(x.lin(srcSeg, index(x, 6, amask), s), s);
                 x.wr(x.lin(0, index(x, 7, amask), s), s, v);
                 advance(x, 6, delta, amask);
                 advance(x, 7, delta, amask);
             }
             case 0xa6, 0xa7 -> {
-                int a = x.rd(x.lin(srcSeg, index(x, 6, amask), s), s);
-                int b = x.rd(x.lin(0, index(x, 7, amask), s), s);
+                long a = x.rd(x.lin(srcSeg, index(x, 6, amask), s), s);
+                long b = x.rd(x.lin(0, index(x, 7, amask), s), s);
                 x.alu(7, a, b, s);
                 advance(x, 6, delta, amask);
                 advance(x, 7, delta, amask);
@@ -94,7 +87,7 @@ final class StringOps {
                 advance(x, 6, delta, amask);
             }
             case 0xae, 0xaf -> {
-                int b = x.rd(x.lin(0, index(x, 7, amask), s), s);
+                long b = x.rd(x.lin(0, index(x, 7, amask), s), s);
                 x.alu(7, x.rreg(0, s), b, s);
                 advance(x, 7, delta, amask);
             }
@@ -102,13 +95,13 @@ final class StringOps {
                 long la = x.lin(0, index(x, 7, amask), s);
                 // probe the destination first so a #PF does not lose the port read
                 x.rd(la, s);
-                int v = x.in(x.r16(2), s);
+                long v = x.in(x.r16(2), s) & 0xffffffffL;
                 x.wr(la, s, v);
                 advance(x, 7, delta, amask);
             }
             default -> { // 0x6e, 0x6f OUTS
-                int v = x.rd(x.lin(srcSeg, index(x, 6, amask), s), s);
-                x.c.sys.out(x.r16(2), s, v);
+                long v = x.rd(x.lin(srcSeg, index(x, 6, amask), s), s);
+                x.c.sys.out(x.r16(2), s, (int) v);
                 advance(x, 6, delta, amask);
             }
         }

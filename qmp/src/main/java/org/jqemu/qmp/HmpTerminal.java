@@ -1,0 +1,155 @@
+package org.jqemu.qmp;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.List;
+import org.jqemu.system.chardev.CharFrontend;
+import org.jqemu.system.chardev.Chardev;
+import org.jqemu.system.chardev.MuxChardev;
+import org.jqemu.system.chardev.SocketChardev;
+import org.jqemu.system.cli.Listings;
+
+/**
+ * The human monitor on a chardev ({@code -monitor stdio}, {@code -monitor unix:...},
+ * {@code -mon chardev=ID,mode=readline}, and Ctrl-A c under -nographic): a banner, the
+ * "(qemu) " prompt, a plain line editor (typed characters are echoed, backspace erases, cursor
+ * and function keys are ignored) and the commands of {@link Hmp}. History and completion wait
+ * for the jline terminal.
+ *
+ * <p>A command runs on the monitor dispatcher, like QMP commands; input typed meanwhile waits.
+ */
+final class HmpTerminal implements CharFrontend {
+    static final String PROMPT = "(qemu) ";
+    static final String BANNER = "jqemu " + Listings.VERSION + " monitor - type 'help' for more information\r\n";
+    private static final int MAX_LINE = 4096;
+    private static final int INPUT_ROOM = 4096;
+
+    private final QmpMonitor monitor;
+    private final Chardev chardev;
+    private final StringBuilder line = new StringBuilder();
+    private final ArrayDeque<Byte> typeahead = new ArrayDeque<>();
+    private volatile boolean busy;
+    private boolean greeted;
+    private boolean lastWasCr;
+    private int escape; // 0 none, 1 after ESC, 2 inside a CSI/SS3 sequence
+
+    HmpTerminal(QmpMonitor monitor, Chardev chardev) {
+        this.monitor = monitor;
+        this.chardev = chardev;
+    }
+
+    void start() {
+        if (chardev instanceof MuxChardev) {
+            // A mux gives its input to the first front end; attaching once the machine runs
+            // leaves the terminal to the serial port until Ctrl-A c, as in QEMU.
+            monitor.machine().mainLoop().post(() -> chardev.attach(this));
+            return;
+        }
+        chardev.attach(this);
+        if (!(chardev instanceof SocketChardev)) {
+            opened(); // a socket greets each client when it connects
+        }
+    }
+
+    @Override
+    public synchronized void opened() {
+        line.setLength(0);
+        greeted = true;
+        print(BANNER + PROMPT);
+    }
+
+    @Override
+    public synchronized void focus(boolean focused) {
+        if (!focused) {
+            return;
+        }
+        if (!greeted) {
+            opened();
+        } else {
+            print("\r\n" + PROMPT + line);
+        }
+    }
+
+    @Override
+    public synchronized int canReceive() {
+        return INPUT_ROOM - typeahead.size();
+    }
+
+    @Override
+    public synchronized void receive(byte[] buf, int off, int len) {
+        for (int i = 0; i < len; i++) {
+            typeahead.add((byte) buf[off + i]);
+        }
+        process();
+    }
+
+    /** Edits with what was typed until a command starts; the rest waits for it to finish. */
+    private synchronized void process() {
+        while (!busy && !typeahead.isEmpty()) {
+            key(typeahead.poll() & 0xff);
+        }
+    }
+
+    private void key(int c) {
+        if (escape == 1) {
+            escape = c == '[' || c == 'O' ? 2 : 0;
+            return;
+        }
+        if (escape == 2) {
+            if (c >= 0x40 && c <= 0x7e) {
+                escape = 0;
+            }
+            return;
+        }
+        boolean cr = lastWasCr;
+        lastWasCr = c == '\r';
+        switch (c) {
+            case 0x1b -> escape = 1;
+            case '\r' -> enter();
+            case '\n' -> {
+                if (!cr) {
+                    enter();
+                }
+            }
+            case 0x7f, 0x08 -> {
+                if (!line.isEmpty()) {
+                    line.setLength(line.length() - 1);
+                    print("\b \b");
+                }
+            }
+            default -> {
+                if (c >= 0x20 && c < 0x7f && line.length() < MAX_LINE) {
+                    line.append((char) c);
+                    print(String.valueOf((char) c));
+                }
+            }
+        }
+    }
+
+    private void enter() {
+        String command = line.toString();
+        line.setLength(0);
+        print("\r\n");
+        busy = true;
+        monitor.dispatch(this, () -> {
+            QmpCall call = new QmpCall(monitor, null, Json.object());
+            try {
+                print(Hmp.execute(call, command));
+                List<Runnable> after = call.afterReplyActions();
+                if (after.isEmpty()) {
+                    print(PROMPT);
+                }
+                after.forEach(Runnable::run);
+            } finally {
+                busy = false;
+                process();
+                chardev.acceptInput();
+            }
+        });
+    }
+
+    private void print(String s) {
+        byte[] b = s.getBytes(StandardCharsets.ISO_8859_1);
+        chardev.write(b, 0, b.length);
+    }
+}

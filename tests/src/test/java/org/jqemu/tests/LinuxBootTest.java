@@ -1,0 +1,57 @@
+package org.jqemu.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Boots Debian's unmodified i386 kernel with a busybox initramfs (tests/guests/build-guest.sh
+ * builds it from Debian's packages into ~/.cache/jqemu/guests, once) on the {@code pc} machine
+ * under tcg, and checks that the guest's /init reached its shell marker and powered the machine
+ * off through ACPI, so jqemu exits with status 0.
+ */
+class LinuxBootTest {
+    static final Path GUEST_SCRIPT = Path.of("guests/build-guest.sh").toAbsolutePath();
+
+    static Path guest(String arch) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("bash", GUEST_SCRIPT.toString(), "--quiet", arch)
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        if (!p.waitFor(900, TimeUnit.SECONDS) || p.exitValue() != 0 || out.isEmpty()) {
+            throw new IllegalStateException("building the " + arch + " guest failed (tests/guests/build-guest.sh)");
+        }
+        String[] lines = out.split("\n");
+        return Path.of(lines[lines.length - 1]);
+    }
+
+    @Test
+    void i386GuestBootsToTheShellMarkerAndPowersOff() throws Exception {
+        Path g = guest("i386");
+        Path serial = Files.createTempFile("jqemu-linux-i386", ".log");
+        try {
+            JqemuProcess.Result r = JqemuProcess.run(900, g, List.of("-machine", "pc", "-m", "512",
+                    "-kernel", g.resolve("vmlinuz").toString(), "-initrd", g.resolve("initrd.gz").toString(),
+                    "-append", "console=ttyS0", "-display", "none", "-serial", "file:" + serial, "-no-reboot"));
+            String log = Files.readString(serial, StandardCharsets.ISO_8859_1);
+            assertFalse(r.timedOut(), "the guest did not finish; its console:\n" + tail(log));
+            assertTrue(log.contains("JQEMU-GUEST-BOOTED i386"), "no shell marker; console:\n" + tail(log));
+            assertTrue(log.contains("JQEMU-GUEST-POWEROFF"), "no power-off; console:\n" + tail(log));
+            assertTrue(log.contains("reboot: Power down"), "the kernel did not power down; console:\n" + tail(log));
+            assertEquals(0, r.status(), "exit status after an ACPI power-off; stderr: " + r.stderr());
+        } finally {
+            Files.deleteIfExists(serial);
+        }
+    }
+
+    private static String tail(String log) {
+        return log.length() > 4000 ? log.substring(log.length() - 4000) : log;
+    }
+}
