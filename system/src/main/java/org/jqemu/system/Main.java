@@ -6,6 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.ServiceLoader;
 import org.jqemu.system.accel.Accelerator;
+import org.jqemu.system.block.BlockBackends;
+import org.jqemu.system.net.NetBackends;
 import org.jqemu.system.chardev.Chardev;
 import org.jqemu.system.chardev.ChardevFactory;
 import org.jqemu.system.cli.AcceleratorSelector;
@@ -136,6 +138,7 @@ public final class Main {
 
         type.build(m);
         config.machineOpts.checkAllUsed();
+        openBackends(m, config);
         createDevices(m, config);
 
         m.start();
@@ -256,6 +259,25 @@ public final class Main {
             } else if (!config.nodefaults) {
                 m.addChardev(factory.createSerial("serial0", "null"));
             }
+        }
+    }
+
+    /** -blockdev and -drive images and -netdev backends, opened before the devices that use them. */
+    private static void openBackends(Machine m, MachineConfig config) throws ConfigException {
+        BlockBackends backends = new BlockBackends();
+        m.putComponent(BlockBackends.class, backends);
+        m.addResourceToClose(backends);
+        for (Opts o : config.blockdevs) {
+            backends.openBlockdev(o);
+        }
+        for (Opts o : config.drives) {
+            backends.openDrive(o);
+        }
+        NetBackends nets = new NetBackends(m.mainLoop()::post);
+        m.putComponent(NetBackends.class, nets);
+        m.addResourceToClose(nets);
+        for (Opts o : config.netdevs) {
+            nets.open(o);
         }
     }
 

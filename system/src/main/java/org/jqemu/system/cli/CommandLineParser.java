@@ -33,11 +33,12 @@ public final class CommandLineParser {
             Map.entry("nodefaults", false), Map.entry("S", false), Map.entry("no-reboot", false),
             Map.entry("no-shutdown", false), Map.entry("name", true), Map.entry("d", true),
             Map.entry("D", true), Map.entry("no-user-config", false), Map.entry("nodefconfig", false),
-            Map.entry("qmp", true), Map.entry("qmp-pretty", true), Map.entry("mon", true));
+            Map.entry("qmp", true), Map.entry("qmp-pretty", true), Map.entry("mon", true),
+            Map.entry("drive", true), Map.entry("blockdev", true), Map.entry("netdev", true));
 
     /** QEMU options that later issues implement: refused clearly rather than ignored. */
     private static final Set<String> LATER = Set.of(
-            "drive", "blockdev", "netdev", "vnc", "icount", "gdb", "s",
+            "vnc", "icount", "gdb", "s",
             "mem-path", "mem-prealloc", "virtfs", "fsdev", "usb", "usbdevice", "boot", "snapshot",
             "hda", "hdb", "hdc", "hdd", "cdrom", "fda", "fdb", "mtdblock", "sd", "pflash",
             "full-screen", "sdl", "curses", "spice", "global", "object", "numa", "rtc", "action",
@@ -126,15 +127,21 @@ public final class CommandLineParser {
             case "append" -> config.append = value;
             case "bios" -> config.bios = value;
             case "device" -> device(where, value);
+            case "drive" -> DriveOptions.drive(config, where, value);
+            case "blockdev" -> DriveOptions.blockdev(config, where, value);
+            case "netdev" -> DriveOptions.netdev(config, where, value);
             case "chardev" -> chardev(where, value);
             case "serial" -> config.serials.add(value);
             case "nographic" -> config.nographic = true;
             case "display" -> display(where, value);
             case "nic", "net" -> {
-                if (!value.equals("none")) {
-                    throw new ConfigException(where + ": not supported yet");
+                if (value.equals("none")) {
+                    config.nicNone = true;
+                } else if (name.equals("nic")) {
+                    DriveOptions.nic(config, where, value);
+                } else {
+                    throw new ConfigException(where + ": not supported yet (use -nic or -netdev with -device)");
                 }
-                config.nicNone = true;
             }
             case "monitor" -> monitor(where, value);
             case "vga", "parallel" -> {

@@ -56,6 +56,7 @@ public final class Machine implements AutoCloseable {
     private final List<Runnable> powerButtons = new CopyOnWriteArrayList<>();
     private final Map<Class<?>, Object> components = new HashMap<>();
     private final List<MachineListener> listeners = new CopyOnWriteArrayList<>();
+    private final List<AutoCloseable> closeables = new ArrayList<>();
     private final CountDownLatch exited = new CountDownLatch(1);
 
     private final ReentrantLock parkLock = new ReentrantLock();
@@ -203,6 +204,11 @@ public final class Machine implements AutoCloseable {
 
     public <T> T component(Class<T> type) {
         return type.cast(components.get(type));
+    }
+
+    /** Host resources (block images, sockets) released when the machine closes, after the vCPUs stop. */
+    public void addResourceToClose(AutoCloseable resource) {
+        closeables.add(resource);
     }
 
     public void addListener(MachineListener listener) {
@@ -378,6 +384,14 @@ public final class Machine implements AutoCloseable {
             }
         }
         chardevs.clear();
+        for (AutoCloseable r : closeables) {
+            try {
+                r.close();
+            } catch (Exception e) {
+                LOG.debug("closing {}", r, e);
+            }
+        }
+        closeables.clear();
         // Guest RAM goes only once no thread of this machine can touch it any more.
         if (joined && !mainLoop.onLoopThread() && vcpuThreads.stream().noneMatch(VcpuThread::isCurrent)
                 && arena.scope().isAlive()) {

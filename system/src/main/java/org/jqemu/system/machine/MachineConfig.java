@@ -29,6 +29,12 @@ public final class MachineConfig {
     public String bios;
     public final List<Opts> devices = new ArrayList<>();
     public final List<Opts> chardevs = new ArrayList<>();
+    /** -drive options, each with its id filled in; if=virtio ones also added a device. */
+    public final List<Opts> drives = new ArrayList<>();
+    /** -blockdev options. */
+    public final List<Opts> blockdevs = new ArrayList<>();
+    /** -netdev options. */
+    public final List<Opts> netdevs = new ArrayList<>();
     /** -serial values in order (COM1, COM2, ...): "stdio", "null", "file:PATH", "chardev:ID", "mon:stdio". */
     public final List<String> serials = new ArrayList<>();
     public boolean nographic;

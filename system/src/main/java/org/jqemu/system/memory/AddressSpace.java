@@ -64,6 +64,20 @@ public final class AddressSpace {
         this.ramWriteObserver = observer;
     }
 
+    /**
+     * Reports that a device wrote {@code len} bytes of guest RAM at {@code addr} directly into a
+     * region's segment (DMA), so observers such as a translated-code cache see the change.
+     */
+    public void ramWritten(long addr, long len) {
+        LongConsumer obs = ramWriteObserver;
+        if (obs == null || len <= 0) {
+            return;
+        }
+        for (long p = addr & ~0xfffL; Long.compareUnsigned(p, addr + len) < 0; p += 4096) {
+            obs.accept(Long.compareUnsigned(p, addr) < 0 ? addr : p);
+        }
+    }
+
     void invalidate() {
         view = null;
         for (Runnable l : mapListeners) {

@@ -127,7 +127,8 @@ class MainTest {
         assertUserError(run("-foo"), "jqemu: -foo: invalid option");
         assertUserError(run("-m", "12Q"), "jqemu: -m 12Q: Invalid size");
         assertUserError(run("-m"), "jqemu: -m: requires an argument");
-        assertUserError(run("-drive", "file=x.img"), "jqemu: -drive: not supported yet");
+        assertUserError(run("-drive", "file=x.img"),
+                "jqemu: -drive file=x.img: if=ide is not supported yet (if=virtio works; QEMU's default here is ide)");
         assertUserError(run("-smp", "x"), "jqemu: -smp x: Parameter 'smp.cpus' expects integer");
     }
 

@@ -1,0 +1,105 @@
+package org.jqemu.system.block;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.jqemu.system.options.ConfigException;
+
+/**
+ * A raw disk image: the guest's sectors are the file's bytes, read and written through a
+ * {@link FileChannel} at explicit positions (so concurrent requests need no shared file pointer).
+ * The size is fixed when the image is opened, as QEMU's raw driver does.
+ */
+public final class RawImage implements AutoCloseable {
+    private final String nodeName;
+    private final Path path;
+    private final FileChannel channel;
+    private final boolean readOnly;
+    private final long size;
+
+    private RawImage(String nodeName, Path path, FileChannel channel, boolean readOnly, long size) {
+        this.nodeName = nodeName;
+        this.path = path;
+        this.channel = channel;
+        this.readOnly = readOnly;
+        this.size = size;
+    }
+
+    /** Opens {@code file}; errors name the option, as QEMU's "Could not open 'F': ..." does. */
+    public static RawImage open(String nodeName, String file, boolean readOnly) throws ConfigException {
+        Path p = Path.of(file);
+        try {
+            FileChannel ch = readOnly
+                    ? FileChannel.open(p, StandardOpenOption.READ)
+                    : FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            return new RawImage(nodeName, p, ch, readOnly, ch.size());
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new ConfigException("Could not open '" + file + "': No such file or directory");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new ConfigException("Could not open '" + file + "': Permission denied");
+        } catch (IOException | RuntimeException e) {
+            throw new ConfigException("Could not open '" + file + "': " + e.getMessage());
+        }
+    }
+
+    public String nodeName() {
+        return nodeName;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    public boolean readOnly() {
+        return readOnly;
+    }
+
+    /** Size in bytes. */
+    public long size() {
+        return size;
+    }
+
+    /** Fills {@code bufs} from {@code offset}; bytes past the end of the file read as zeros. */
+    public void read(long offset, ByteBuffer[] bufs) throws IOException {
+        long pos = offset;
+        for (ByteBuffer b : bufs) {
+            while (b.hasRemaining()) {
+                int n = channel.read(b, pos);
+                if (n < 0) {
+                    while (b.hasRemaining()) {
+                        b.put((byte) 0);
+                    }
+                    break;
+                }
+                pos += n;
+            }
+        }
+    }
+
+    /** Writes {@code bufs} at {@code offset}. */
+    public void write(long offset, ByteBuffer[] bufs) throws IOException {
+        if (readOnly) {
+            throw new IOException(nodeName + " is read-only");
+        }
+        long pos = offset;
+        for (ByteBuffer b : bufs) {
+            while (b.hasRemaining()) {
+                pos += channel.write(b, pos);
+            }
+        }
+    }
+
+    /** Makes written data durable (fdatasync). */
+    public void flush() throws IOException {
+        if (!readOnly) {
+            channel.force(false);
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.close();
+    }
+}
