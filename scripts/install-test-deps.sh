@@ -10,6 +10,7 @@ command -v socat >/dev/null 2>&1 || need+=(socat)
 command -v gcc >/dev/null 2>&1 || need+=(gcc)
 [ -f /usr/include/linux/kvm.h ] || need+=(linux-libc-dev)
 command -v iasl >/dev/null 2>&1 || need+=(acpica-tools)  # iasl/acpiexec check the ACPI tables
+command -v passt >/dev/null 2>&1 || need+=(passt)   # -netdev user runs passt
 if [ ${#need[@]} -gt 0 ]; then
     echo "install-test-deps: installing ${need[*]}" >&2
     if [ "$(id -u)" -ne 0 ]; then
