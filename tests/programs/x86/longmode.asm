@@ -67,7 +67,7 @@ main:
     mov word [TSS64 + 0x66], 0x68
 
     mov eax, cr4
-    or eax, 0xa0                              ; PAE | PGE
+    or eax, 0x2a0                             ; PAE | PGE | OSFXSR
     mov cr4, eax
     mov eax, PML4
     mov cr3, eax
@@ -425,6 +425,21 @@ long_entry:
     SHOW [rel cx16 + 8]
     call p64_nl
 
+    ; ---- SSE with REX.W: 66 stays the mandatory prefix (MOVQ xmm, r64 / r64, xmm),
+    ; the sequence glibc's static startup uses to fill a list head
+    mov rax, 0x1122334455667788
+    movq xmm0, rax                  ; 66 REX.W 0F 6E
+    punpcklqdq xmm0, xmm0
+    movups [rel sse_buf], xmm0
+    mov rcx, 0x0a0b0c0d0e0f1011
+    movq xmm1, rcx
+    movq rdx, xmm1                  ; 66 REX.W 0F 7E
+    SAY "sse64"
+    SHOW [rel sse_buf]
+    SHOW [rel sse_buf + 8]
+    SHOW rdx
+    call p64_nl
+
     ; ---- higher half: run at the 0xffffffff80000000 alias
     mov rax, 0xffffffff80000000 + high_code
     jmp rax
@@ -663,6 +678,7 @@ str_src:    dq 0x1010101010101010, 0x2020202020202020, 0x3030303030303030
 str_dst:    dq 0, 0, 0, 0
 align 16
 cx16:       dq 0x11, 0x22
+sse_buf:    dq 0, 0
 saved_rsp:  dq 0
 flags_tmp:  dq 0
 compat_ptr: dq compat_code                 ; m16:64 (nasm encodes REX.W FF /5)

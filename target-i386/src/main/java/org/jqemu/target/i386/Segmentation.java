@@ -581,9 +581,17 @@ public final class Segmentation {
         dropInaccessibleDataSegments();
     }
 
-    /** After a return to an outer ring, data segments the outer ring may not use become null. */
+    /**
+     * After a return to an outer ring, data segments the outer ring may not use become null.
+     * FS and GS already holding a null selector are left alone, as QEMU does: in 64-bit mode
+     * their base comes from FS_BASE/GS_BASE (Linux keeps user TLS there with FS = 0), and
+     * clearing it on every IRETQ to ring 3 would lose the thread pointer.
+     */
     private void dropInaccessibleDataSegments() {
         for (int s : DATA_SEGS) {
+            if ((s == X86Cpu.FS || s == X86Cpu.GS) && (cpu.segSel[s] & 0xfffc) == 0) {
+                continue;
+            }
             int attr = cpu.segAttr[s];
             boolean dataOrNonConformingCode = (attr & ATTR_CODE) == 0 || (attr & ATTR_C) == 0;
             int dpl = (attr >>> ATTR_DPL_SHIFT) & 3;

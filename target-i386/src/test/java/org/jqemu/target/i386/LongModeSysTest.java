@@ -177,6 +177,27 @@ class LongModeSysTest {
         expectFault(6, -1, () -> cpu.seg.syscall(0));
     }
 
+    /** Linux keeps user TLS in FS_BASE with FS = 0; IRETQ to ring 3 must not clear it. */
+    @Test
+    void iretqToRing3KeepsFsBaseOfNullFs() {
+        gate64(0x80, 0x3000, 0xee, 0);
+        rig.load(X86Cpu.CS, U_CODE64 | 3);
+        rig.load(X86Cpu.SS, U_DATA | 3);
+        cpu.cpl = 3;
+        cpu.regs[4] = 0x7000;
+        cpu.intr.deliver(0x80, true, -1, 0x4002);
+        cpu.seg.loadNull(X86Cpu.FS);
+        cpu.seg.loadNull(X86Cpu.GS);
+        sys.wrmsrValue(SystemInsns.MSR_FS_BASE, 0x7f0012345740L);
+        sys.wrmsrValue(SystemInsns.MSR_GS_BASE, 0x5000);
+        rig.load(X86Cpu.DS, K_DATA);
+        cpu.seg.iret(8, 0);
+        assertEquals(3, cpu.cpl);
+        assertEquals(0x7f0012345740L, cpu.segBase[X86Cpu.FS]);
+        assertEquals(0x5000, cpu.segBase[X86Cpu.GS]);
+        assertEquals(0, cpu.segSel[X86Cpu.DS], "a DPL 0 data segment still becomes null");
+    }
+
     @Test
     void swapgsExchangesGsBaseWithKernelGsBase() {
         sys.wrmsrValue(SystemInsns.MSR_GS_BASE, 0x1111);

@@ -175,6 +175,7 @@ public final class Decoder {
     public static int decode(ByteSource src, boolean code32, boolean m64, Insn out) {
         int p = 0;
         boolean o32 = code32;
+        boolean p66 = false;
         boolean a32 = code32;
         boolean a64 = m64;
         int seg = -1;
@@ -198,7 +199,7 @@ public final class Decoder {
                 case 0x3e: seg = 3; rex = 0; continue;
                 case 0x64: seg = 4; rex = 0; continue;
                 case 0x65: seg = 5; rex = 0; continue;
-                case 0x66: o32 = !code32; rex = 0; continue;
+                case 0x66: o32 = !code32; p66 = true; rex = 0; continue;
                 case 0x67:
                     if (m64) {
                         a64 = false;
@@ -240,6 +241,7 @@ public final class Decoder {
         out.a32 = a32;
         out.m64 = m64;
         out.o64 = o64;
+        out.p66 = p66;
         out.a64 = a64;
         out.rex = rex != 0;
         out.ripRel = false;

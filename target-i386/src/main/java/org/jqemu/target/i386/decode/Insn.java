@@ -20,6 +20,12 @@ public final class Insn {
     public boolean a32;
     /** 64-bit mode instruction (CS.L in IA-32e mode): changes defaults and address width. */
     public boolean m64;
+    /**
+     * An operand-size (66) prefix was present. SSE uses it as a mandatory prefix even when
+     * REX.W overrides the operand size ({@code 66 REX.W 0F 6E} is MOVQ xmm, r64), so it cannot
+     * be inferred from {@link #o32}.
+     */
+    public boolean p66;
     /** REX.W: 64-bit operand size (64-bit mode only). */
     public boolean o64;
     /** 64-bit address size (64-bit mode without 67). */

@@ -35,9 +35,9 @@ final class SseOps {
                 || (op >= 0xc2 && op <= 0xc6 && op != 0xc3) || (op >= 0xd0 && op <= 0xfe);
     }
 
+    /** The 66 mandatory prefix; REX.W must not hide it (66 REX.W 0F 6E/7E are MOVQ xmm, r64 and back). */
     private static boolean p66(Interpreter x, Insn i) {
-        boolean code32 = i.m64 || (x.c.segAttr[Interpreter.CS] & 0x4000) != 0;
-        return i.o32 != code32;
+        return i.p66;
     }
 
     static void exec(Interpreter x, Insn i, int op) {
