@@ -13,7 +13,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
- * Boots Debian's unmodified i386 kernel with a busybox initramfs (tests/guests/build-guest.sh
+ * Boots Debian's unmodified i386 and amd64 kernels with a busybox initramfs (tests/guests/build-guest.sh
  * builds it from Debian's packages into ~/.cache/jqemu/guests, once) on the {@code pc} machine
  * under tcg, and checks that the guest's /init reached its shell marker and powered the machine
  * off through ACPI, so jqemu exits with status 0.
@@ -34,15 +34,24 @@ class LinuxBootTest {
 
     @Test
     void i386GuestBootsToTheShellMarkerAndPowersOff() throws Exception {
-        Path g = guest("i386");
-        Path serial = Files.createTempFile("jqemu-linux-i386", ".log");
+        bootsAndPowersOff("i386");
+    }
+
+    @Test
+    void amd64GuestBootsToTheShellMarkerAndPowersOff() throws Exception {
+        bootsAndPowersOff("amd64");
+    }
+
+    private static void bootsAndPowersOff(String arch) throws Exception {
+        Path g = guest(arch);
+        Path serial = Files.createTempFile("jqemu-linux-" + arch, ".log");
         try {
             JqemuProcess.Result r = JqemuProcess.run(900, g, List.of("-machine", "pc", "-m", "512",
                     "-kernel", g.resolve("vmlinuz").toString(), "-initrd", g.resolve("initrd.gz").toString(),
                     "-append", "console=ttyS0", "-display", "none", "-serial", "file:" + serial, "-no-reboot"));
             String log = Files.readString(serial, StandardCharsets.ISO_8859_1);
             assertFalse(r.timedOut(), "the guest did not finish; its console:\n" + tail(log));
-            assertTrue(log.contains("JQEMU-GUEST-BOOTED i386"), "no shell marker; console:\n" + tail(log));
+            assertTrue(log.contains("JQEMU-GUEST-BOOTED " + arch), "no shell marker; console:\n" + tail(log));
             assertTrue(log.contains("JQEMU-GUEST-POWEROFF"), "no power-off; console:\n" + tail(log));
             assertTrue(log.contains("reboot: Power down"), "the kernel did not power down; console:\n" + tail(log));
             assertEquals(0, r.status(), "exit status after an ACPI power-off; stderr: " + r.stderr());

@@ -91,7 +91,7 @@ public final class PcMachine implements MachineType {
     /** The models target-i386 provides (to be kept in step with the CPU engineers' list). */
     @Override
     public List<String> cpuModels() {
-        return List.of("qemu32", "qemu64", "pentium", "486", "max");
+        return List.of("qemu64", "qemu32", "pentium", "486", "max");
     }
 
     /** How much RAM sits below and above 4 GiB for a given -m. */

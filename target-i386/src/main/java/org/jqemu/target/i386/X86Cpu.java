@@ -110,10 +110,13 @@ public final class X86Cpu implements TcgCpu {
         reset();
     }
 
-    /** The 64-bit -cpu models; the name is the part before the first comma. */
+    /**
+     * The 64-bit -cpu models; the name is the part before the first comma. Without -cpu the model
+     * is {@code qemu64}, as with qemu-system-x86_64.
+     */
     public static boolean isModel64(String cpuModel) {
         if (cpuModel == null) {
-            return false;
+            return true;
         }
         String name = cpuModel.split(",", 2)[0];
         return name.equals("qemu64") || name.equals("max");

@@ -166,6 +166,7 @@ class SysInsnsTest {
 
         cpu.regs[0] = 0x80000001L;
         sys.cpuid();
-        assertEquals(0, cpu.regs[2], "the default 32-bit model has no long mode");
+        assertEquals(0, cpu.regs[2], "the 32-bit qemu32 model has no long mode");
+        assertTrue(X86Cpu.isModel64(null), "without -cpu the model is qemu64");
     }
 }

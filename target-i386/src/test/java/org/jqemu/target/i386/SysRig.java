@@ -23,7 +23,14 @@ final class SysRig {
     static final int CALL_GATE = 0x38 | 3, DATA0_ABSENT = 0x40, CODE_EXEC_ONLY = 0x48, CODE0_16 = 0x50;
     static final int TASK_GATE = 0x58 | 3, CODE0_CONFORMING = 0x60, DATA3_ABSENT = 0x68, LDT_SEL = 0x70, DATA2 = 0x78 | 2;
 
-    final MachineConfig config = new MachineConfig();
+    final MachineConfig config = qemu32();
+
+    /** The rig's CPU is the 32-bit model; the default (-cpu omitted) is qemu64. */
+    private static MachineConfig qemu32() {
+        MachineConfig c = new MachineConfig();
+        c.cpuModel = "qemu32";
+        return c;
+    }
     final Machine machine;
     final X86Cpu cpu;
     final MemorySegment ram;
