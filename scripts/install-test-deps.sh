@@ -11,6 +11,7 @@ command -v gcc >/dev/null 2>&1 || need+=(gcc)
 [ -f /usr/include/linux/kvm.h ] || need+=(linux-libc-dev)
 command -v iasl >/dev/null 2>&1 || need+=(acpica-tools)  # iasl/acpiexec check the ACPI tables
 command -v passt >/dev/null 2>&1 || need+=(passt)   # -netdev user runs passt
+[ -f /usr/share/seabios/bios-256k.bin ] || need+=(seabios)   # SeaBIOS boots on the pc board in hw tests
 if [ ${#need[@]} -gt 0 ]; then
     echo "install-test-deps: installing ${need[*]}" >&2
     if [ "$(id -u)" -ne 0 ]; then

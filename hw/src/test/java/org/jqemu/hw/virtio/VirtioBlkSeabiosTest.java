@@ -113,12 +113,26 @@ class VirtioBlkSeabiosTest {
 
     private byte[] initialDisk() throws Exception {
         byte[] disk = new byte[1 << 20];
-        try (InputStream in = getClass().getResourceAsStream("/virtio/virtio-boot.bin")) {
-            System.arraycopy(in.readAllBytes(), 0, disk, 0, 512);
-        }
+        System.arraycopy(bootSector(), 0, disk, 0, 512);
         byte[] text = "SECTOR-ONE-FROM-VIRTIO\n".getBytes(StandardCharsets.US_ASCII);
         System.arraycopy(text, 0, disk, 512, text.length);
         return disk;
+    }
+
+    /** virtio-boot.asm, assembled with nasm now (scripts/install-test-deps.sh installs it). */
+    private byte[] bootSector() throws Exception {
+        Path src = dir.resolve("virtio-boot.asm");
+        try (InputStream in = getClass().getResourceAsStream("/virtio/virtio-boot.asm")) {
+            Files.write(src, in.readAllBytes());
+        }
+        Path bin = dir.resolve("virtio-boot.bin");
+        Process p = new ProcessBuilder("nasm", "-f", "bin", "-o", bin.toString(), src.toString())
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("nasm failed on virtio-boot.asm: " + out);
+        }
+        return Files.readAllBytes(bin);
     }
 
     private Path bootDisk() throws Exception {
