@@ -199,7 +199,20 @@ public final class Listings {
                                 add device (based on driver); prop=value,... sets properties;
                                 '-device help' lists drivers, '-device driver,help' their properties
                 -nodefaults     don't create default devices
-                -nic none       no network card (jqemu has none yet)
+
+                Block device options:
+                -drive file=path[,format=raw][,if=virtio|none][,id=id][,readonly=on|off][,cache=mode]
+                                a raw disk image; if=virtio adds a virtio-blk-pci for it
+                -blockdev driver=raw|file,node-name=name,...
+                                a block node for '-device virtio-blk-pci,drive=name'
+
+                Network options:
+                -netdev stream,id=id,addr.type=inet|unix,...   (QEMU 7.2 syntax)
+                -netdev socket,id=id[,listen=[host]:port][,connect=host:port]
+                -netdev user,id=id[,hostfwd=tcp:[hostaddr]:hostport-[guestaddr]:guestport]
+                                user networking through Debian's passt
+                -nic user[,...] a user netdev plus a virtio-net-pci
+                -nic none       no network card
 
                 Character device options:
                 -chardev null,id=id
