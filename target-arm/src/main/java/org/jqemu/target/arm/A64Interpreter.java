@@ -331,7 +331,7 @@ final class A64Interpreter {
         if ((w & (1 << 28)) == 0) {
             int shiftType = (w >>> 22) & 3;
             int imm6 = (w >>> 10) & 0x3f;
-            if (!sf && imm6 > 31) {
+            if (!sf && imm6 > 31 && ((w & (1 << 24)) == 0 || (w & (1 << 21)) == 0)) {
                 throw cpu.undefined();
             }
             if ((w & (1 << 24)) == 0) { // logical, shifted register

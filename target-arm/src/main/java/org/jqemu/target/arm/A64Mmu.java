@@ -54,6 +54,7 @@ final class A64Mmu {
 
     // result of the last walk
     private long walkAttrIndex;
+    private long walkShareability;
     private int walkFsc;
 
     A64Mmu(Aarch64Cpu cpu) {
@@ -324,6 +325,7 @@ final class A64Mmu {
                 return -1;
             }
             walkAttrIndex = (desc >>> 2) & 7;
+            walkShareability = (desc >>> 8) & 3;
             if (!noPermission) {
                 int ap = (int) (desc >>> 6) & 3;
                 boolean el0Access = (ap & 1) != 0 && !apNoEl0;
@@ -346,14 +348,18 @@ final class A64Mmu {
         }
     }
 
-    /** AT S1E{0,1}{R,W}: the PAR_EL1 value of a translation. */
+    /**
+     * AT S1E{0,1}{R,W}: the PAR_EL1 value of a translation (64-bit format: bit 11 RES1, NS set
+     * as we run non-secure, SH from the descriptor, the MAIR attribute; or F with the FST).
+     */
     long addressTranslate(long va, boolean write, boolean user) {
+        walkShareability = 0;
         long pa = translate(va, write ? WRITE : READ, user, false);
         if (pa < 0) {
-            return 1 | ((long) walkFsc << 1);
+            return 0x800 | ((long) walkFsc << 1) | 1;
         }
         long attr = (cpu.sys.mairEl1 >>> (8 * walkAttrIndex)) & 0xff;
-        return (attr << 56) | (pa & 0x0000_ffff_ffff_f000L) | (3 << 7);
+        return (attr << 56) | (pa & 0x0000_ffff_ffff_f000L) | 0x800 | 0x200 | (walkShareability << 7);
     }
 
     // ---- physical accesses ------------------------------------------------------------------

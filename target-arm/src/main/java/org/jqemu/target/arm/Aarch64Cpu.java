@@ -344,6 +344,15 @@ public final class Aarch64Cpu implements TcgCpu {
 
     /** Takes the pending synchronous exception of the instruction at {@link #pc}. */
     void deliverFault() {
+        if (faultEc == EC_UNKNOWN && machine.log().unimp) {
+            String word;
+            try {
+                word = String.format("%08x", mmu.readPhys(mmu.translateCode(pc), 4));
+            } catch (ArmFault f) {
+                word = "(unmapped)";
+            }
+            machine.log().unimplemented("cpu%d: undefined instruction %s at pc 0x%x (EL%d)", index, word, pc, el);
+        }
         if (faultHasFar) {
             farEl1 = faultFar;
         }
