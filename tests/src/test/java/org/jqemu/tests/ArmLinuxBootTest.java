@@ -74,6 +74,39 @@ class ArmLinuxBootTest {
                 "virtio devices: virtio0 virtio1 virtio2");
     }
 
+    /**
+     * At the guest's shell: virtio consoles over PCIe and virtio-mmio each carry a line to their
+     * host chardev, and virtio-net over virtio-mmio and PCIe both probe.
+     */
+    @Test
+    void virtioConsoleAndNetOverPciAndMmio(@TempDir Path dir) throws Exception {
+        Path g = LinuxBootTest.guest("arm64");
+        Path pciOut = dir.resolve("pci-console.out");
+        Path mmioOut = dir.resolve("mmio-console.out");
+        try (JqemuSession s = JqemuSession.start(g, List.of("-machine", "virt", "-m", "512",
+                "-kernel", g.resolve("vmlinuz").toString(), "-initrd", g.resolve("initrd.gz").toString(),
+                "-append", "console=ttyAMA0 jqemu.shell", "-nographic",
+                "-chardev", "file,id=c1,path=" + pciOut, "-chardev", "file,id=c2,path=" + mmioOut,
+                "-device", "virtio-serial-pci", "-device", "virtconsole,chardev=c1",
+                "-device", "virtio-serial-device", "-device", "virtconsole,chardev=c2",
+                "-netdev", "user,id=n1", "-device", "virtio-net-device,netdev=n1", "-nic", "user"))) {
+            s.expect("JQEMU-GUEST-SHELL", 1200);
+            s.expect("# ", 120);
+            s.sendLine("echo PCI-CONSOLE > /dev/hvc0; echo MMIO-CONSOLE > /dev/hvc1; echo SENT");
+            s.expect("\\nSENT", 120);
+            s.sendLine("for d in /sys/bus/virtio/devices/*; do echo \"DEV $(cat $d/device) $(readlink $d)\"; done");
+            s.expect("DEV 0x0003 .*0000:00:01.0/virtio0", 60);
+            s.expect("DEV 0x0001 .*0000:00:02.0/virtio1", 60);
+            s.expect("DEV 0x0003 .*a000000.virtio_mmio/virtio2", 60);
+            s.expect("DEV 0x0001 .*a000200.virtio_mmio/virtio3", 60);
+            s.sendLine("exit");
+            s.expect("reboot: Power down", 300);
+            assertEquals(0, s.waitFor(60), s.errors());
+        }
+        assertEquals("PCI-CONSOLE", Files.readString(pciOut).strip()); // the hvc tty turns \n into \r\n
+        assertEquals("MMIO-CONSOLE", Files.readString(mmioOut).strip());
+    }
+
     private static String tail(String log) {
         return log.length() > 4000 ? log.substring(log.length() - 4000) : log;
     }
