@@ -353,9 +353,15 @@ public final class Gicv2 implements Device {
             latch[s] = false;
         }
         active[s] = true;
-        int d = runningDepth[cpu]++;
-        runningId[cpu][d] = value;
-        runningPrio[cpu][d] = groupPriority(cpu, priority[s]);
+        int d = runningDepth[cpu];
+        if (d < runningId[cpu].length) {
+            runningId[cpu][d] = value;
+            runningPrio[cpu][d] = groupPriority(cpu, priority[s]);
+            runningDepth[cpu] = d + 1;
+        } else {
+            // Only a guest that clears active bits behind the CPU interface's back gets here.
+            bad("CPU %d acknowledged more interrupts than it completed; priority drop of %d lost", cpu, intid);
+        }
         update();
         return value;
     }

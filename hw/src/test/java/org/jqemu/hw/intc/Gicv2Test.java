@@ -261,6 +261,23 @@ class Gicv2Test {
     }
 
     @Test
+    void acknowledgingWithoutCompletingNeverOverflows() {
+        linuxInit();
+        enable(0, 33);
+        target(33, 1);
+        gic.spi(1).set(true);
+        // A hostile guest: acknowledge, clear the active bit behind the CPU interface's back,
+        // repeat. The running priority holds further acknowledges off; nothing overflows.
+        assertEquals(33, ack(0));
+        for (int i = 0; i < 2000; i++) {
+            dist[0].write(Gicv2.GICD_ICACTIVER + 4, 4, 2);
+            assertEquals(Gicv2.SPURIOUS, ack(0));
+        }
+        eoi(0, 33);
+        assertEquals(33, ack(0), "usable again after the EOI");
+    }
+
+    @Test
     void resetClearsEverything() {
         linuxInit();
         enable(0, 33);
