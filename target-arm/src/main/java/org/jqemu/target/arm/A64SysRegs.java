@@ -238,6 +238,14 @@ final class A64SysRegs {
                 throw undef();
             }
             cpu.mmu.flushAll();
+            if (crm == 3 || crm == 1 || crm == 2 || crm == 5) {
+                // the Inner Shareable forms reach every CPU of the machine
+                for (var other : cpu.machine.cpus()) {
+                    if (other != cpu && other instanceof Aarch64Cpu a) {
+                        a.requestTlbFlush();
+                    }
+                }
+            }
             return;
         }
         if (crn == 7 && crm == 8) { // AT S1E1R/W (op2 0/1), S1E0R/W (op2 2/3)

@@ -83,6 +83,8 @@ public final class Aarch64Cpu implements TcgCpu {
     final CodePageMap codePages;
 
     private volatile boolean exitRequest;
+    /** Another CPU broadcast a TLB invalidation (TLBI ...IS); done before our next block. */
+    private volatile boolean tlbFlushRequest;
     volatile boolean irqLevel;
     volatile boolean fiqLevel;
     boolean halted;
@@ -258,6 +260,10 @@ public final class Aarch64Cpu implements TcgCpu {
                 return CpuExecutor.EXIT_HALTED;
             }
             executor.drainInvalidations();
+            if (tlbFlushRequest) {
+                tlbFlushRequest = false;
+                mmu.flushAll();
+            }
             if (halted) {
                 if (!hasWork()) {
                     return CpuExecutor.EXIT_HALTED;
@@ -278,13 +284,18 @@ public final class Aarch64Cpu implements TcgCpu {
 
     /** True when the block loop must return to {@link #execute()} before the next block. */
     boolean needsAttention() {
-        return exitRequest || halted || executor.foreignPending()
+        return exitRequest || halted || tlbFlushRequest || executor.foreignPending()
                 || (irqLevel && (daif & 0x80) == 0) || (fiqLevel && (daif & 0x40) == 0);
     }
 
     @Override
     public void requestExit() {
         exitRequest = true;
+    }
+
+    /** A TLB maintenance broadcast from another CPU: flushed before this CPU runs its next block. */
+    void requestTlbFlush() {
+        tlbFlushRequest = true;
     }
 
     /** Instructions executed so far (for speed measurements). */
