@@ -1,7 +1,6 @@
 package org.jqemu.target.arm;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 
 /**
@@ -15,9 +14,6 @@ import java.lang.invoke.VarHandle;
  * the instruction ({@link #r} vs {@link #rsp}).
  */
 final class A64Interpreter {
-    private static final VarHandle CAS32 = ValueLayout.JAVA_INT.varHandle();
-    private static final VarHandle CAS64 = ValueLayout.JAVA_LONG.varHandle();
-
     private final Aarch64Cpu cpu;
     private final long[] x;
     private final A64Simd simd;
@@ -952,17 +948,10 @@ final class A64Interpreter {
         long[] off = offOut;
         MemorySegment seg = cpu.mmu.ramSegment(phys, total, off);
         long expect = cpu.exclValue;
-        if (seg != null && !cpu.codePages.contains(phys)) {
-            switch (total) {
-                case 4:
-                    return CAS32.compareAndSet(seg, off[0], (int) expect, (int) nv1);
-                case 8:
-                    return CAS64.compareAndSet(seg, off[0], expect, nv1);
-                default:
-                    break;
-            }
+        if (seg != null && total <= 8 && !cpu.codePages.contains(phys)) {
+            return GuestAtomics.compareAndSet(seg, off[0], total, expect, nv1);
         }
-        // byte/halfword exclusives, pairs of doublewords, devices: compare and store under one lock
+        // pairs of doublewords, devices, code pages: compare and store under one lock
         synchronized (A64Interpreter.class) {
             if (total == 16) {
                 if (cpu.mmu.read(va, 8) != expect || cpu.mmu.read(va + 8, 8) != cpu.exclValue2) {
