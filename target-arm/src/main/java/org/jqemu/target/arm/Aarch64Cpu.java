@@ -118,6 +118,11 @@ public final class Aarch64Cpu implements TcgCpu {
         return model;
     }
 
+    /** FEAT_LSE (atomic memory operations, CAS/CASP): advertised and implemented on {@code max}. */
+    boolean hasLse() {
+        return model == ArmCpuModel.MAX;
+    }
+
     /** MPIDR_EL1 as the guest reads it: Aff0 = index % 8, Aff1 = index / 8 (QEMU's GICv2 clustering), bit 31 RES1. */
     public long mpidr() {
         return 0x8000_0000L | ((long) (index / 8) << 8) | (index % 8);
