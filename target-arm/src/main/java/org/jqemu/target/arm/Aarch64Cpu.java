@@ -360,7 +360,8 @@ public final class Aarch64Cpu implements TcgCpu {
 
     /** Takes the pending synchronous exception of the instruction at {@link #pc}. */
     void deliverFault() {
-        if (faultEc == EC_UNKNOWN && machine.log().unimp) {
+        // EL1 only: at EL0, UNDEFINED is routine (Linux emulates EL0 reads of the ID registers)
+        if (faultEc == EC_UNKNOWN && el == 1 && machine.log().unimp) {
             String word;
             try {
                 word = String.format("%08x", mmu.readPhys(mmu.translateCode(pc), 4));
