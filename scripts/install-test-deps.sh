@@ -12,6 +12,9 @@ command -v gcc >/dev/null 2>&1 || need+=(gcc)
 command -v iasl >/dev/null 2>&1 || need+=(acpica-tools)  # iasl/acpiexec check the ACPI tables
 command -v passt >/dev/null 2>&1 || need+=(passt)   # -netdev user runs passt
 [ -f /usr/share/seabios/bios-256k.bin ] || need+=(seabios)   # SeaBIOS boots on the pc board in hw tests
+command -v aarch64-linux-gnu-as >/dev/null 2>&1 || need+=(binutils-aarch64-linux-gnu)   # arm64 test programs
+command -v dtc >/dev/null 2>&1 || need+=(device-tree-compiler)   # dtc checks the arm virt DTB
+command -v qemu-system-aarch64 >/dev/null 2>&1 || need+=(qemu-system-arm)   # reference DTB of QEMU's virt board
 if [ ${#need[@]} -gt 0 ]; then
     echo "install-test-deps: installing ${need[*]}" >&2
     if [ "$(id -u)" -ne 0 ]; then

@@ -27,7 +27,12 @@ public final class VirtDeviceTree {
      */
     public static Fdt build(int cpus, long ramSize, String cpuCompatible, byte[] rngSeed) {
         Fdt fdt = new Fdt();
+        // Phandles in QEMU's order: clock, CPUs from the last to the first, GIC, v2m.
         int clockPhandle = fdt.allocatePhandle();
+        int[] cpuPhandles = new int[cpus];
+        for (int i = cpus - 1; i >= 0; i--) {
+            cpuPhandles[i] = fdt.allocatePhandle();
+        }
         int gicPhandle = fdt.allocatePhandle();
         int v2mPhandle = fdt.allocatePhandle();
 
@@ -96,7 +101,7 @@ public final class VirtDeviceTree {
                 .setEmpty("msi-controller")
                 .setStrings("compatible", "arm,gic-v2m-frame");
 
-        addCpus(fdt, root, cpus, cpuCompatible);
+        addCpus(root, cpuPhandles, cpuCompatible);
 
         // The generic timer's PPIs: secure physical (13), non-secure physical (14), virtual (11),
         // hypervisor (10); level-high, delivered to every CPU.
@@ -123,14 +128,13 @@ public final class VirtDeviceTree {
         return fdt;
     }
 
-    private static void addCpus(Fdt fdt, FdtNode root, int cpus, String compatible) {
+    private static void addCpus(FdtNode root, int[] phandles, String compatible) {
+        int cpus = phandles.length;
         FdtNode cpusNode = root.addNode("cpus")
                 .setCells("#size-cells", 0)
                 .setCells("#address-cells", 1);
         FdtNode cluster = cpusNode.addNode("cpu-map").addNode("socket0").addNode("cluster0");
-        int[] phandles = new int[cpus];
         for (int i = 0; i < cpus; i++) {
-            phandles[i] = fdt.allocatePhandle();
             cluster.addNode("core" + i).setCells("cpu", phandles[i]);
         }
         for (int i = 0; i < cpus; i++) {

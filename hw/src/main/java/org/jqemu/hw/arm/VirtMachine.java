@@ -218,6 +218,9 @@ public final class VirtMachine implements MachineType {
 
         // The device tree, and the kernel when there is one.
         Fdt fdt = VirtDeviceTree.build(ncpu, ramSize, "arm,cortex-a57", randomSeed(32));
+        if (config.bios != null) {
+            throw new ConfigException("-bios " + config.bios + ": the virt board cannot run firmware images yet (no flash); use -kernel");
+        }
         if (config.kernel == null) {
             throw new ConfigException("-machine virt: no -kernel given (the virt board has no firmware or flash to boot from yet)");
         }
