@@ -14,7 +14,7 @@ import org.jqemu.accel.tcg.CodePageMap;
  * interrupt masks), the end of the page, or 64 instructions. Blocks live in accel/tcg's
  * {@link BlockCache} keyed by guest-physical address (A64 decoding does not depend on any mode
  * bit; privilege is checked at execution), and {@link CodePageMap} drops them when their page is
- * written. Each block remembers its last successor with the TLB generation it was found under,
+ * written. Each block remembers its two last successors with the TLB generation they were found under,
  * so a hot loop skips the code-TLB lookup and the hash probe.
  */
 final class A64Executor implements CodePageMap.Listener {
@@ -24,10 +24,11 @@ final class A64Executor implements CodePageMap.Listener {
         final long phys;
         final int[] words;
         boolean valid = true;
-        Block next;
-        long nextPc = -1;
-        int nextGen;
-        int nextEl;
+        // the two most recent successors (taken and fall-through of the final branch)
+        Block next0, next1;
+        long nextPc0 = -1, nextPc1 = -1;
+        int nextGen0, nextGen1;
+        int nextEl0, nextEl1;
 
         Block(long phys, int[] words) {
             this.phys = phys;
@@ -137,8 +138,13 @@ final class A64Executor implements CodePageMap.Listener {
         long pc = c.pc;
         int gen = c.mmu.generation;
         Block p = last;
-        if (p != null && p.nextPc == pc && p.nextGen == gen && p.nextEl == c.el && p.next.valid) {
-            return p.next;
+        if (p != null) {
+            if (p.nextPc0 == pc && p.nextGen0 == gen && p.nextEl0 == c.el && p.next0.valid) {
+                return p.next0;
+            }
+            if (p.nextPc1 == pc && p.nextGen1 == gen && p.nextEl1 == c.el && p.next1.valid) {
+                return p.next1;
+            }
         }
         if ((pc & 3) != 0) {
             c.faultFar = pc;
@@ -153,10 +159,15 @@ final class A64Executor implements CodePageMap.Listener {
             b = translate(phys);
         }
         if (p != null) {
-            p.next = b;
-            p.nextPc = pc;
-            p.nextGen = gen;
-            p.nextEl = c.el;
+            // the two most recently used successors: the older one moves to slot 1
+            p.next1 = p.next0;
+            p.nextPc1 = p.nextPc0;
+            p.nextGen1 = p.nextGen0;
+            p.nextEl1 = p.nextEl0;
+            p.next0 = b;
+            p.nextPc0 = pc;
+            p.nextGen0 = gen;
+            p.nextEl0 = c.el;
         }
         return b;
     }

@@ -1,7 +1,6 @@
 package org.jqemu.target.arm;
 
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.VarHandle;
 
 /**
@@ -15,9 +14,6 @@ import java.lang.invoke.VarHandle;
  * the instruction ({@link #r} vs {@link #rsp}).
  */
 final class A64Interpreter {
-    private static final VarHandle CAS32 = ValueLayout.JAVA_INT.varHandle();
-    private static final VarHandle CAS64 = ValueLayout.JAVA_LONG.varHandle();
-
     private final Aarch64Cpu cpu;
     private final long[] x;
     private final A64Simd simd;
@@ -470,9 +466,28 @@ final class A64Interpreter {
                 }
             }
             case 8, 9, 10, 11 -> res = shift(sf ? a : a & 0xffffffffL, opcode - 8, (int) (b & (sf ? 63 : 31)), sf);
+            case 16, 17, 18, 19, 20, 21, 22, 23 -> { // CRC32{B,H,W,X}, CRC32C{B,H,W,X}
+                int sz = opcode & 3;
+                if ((sz == 3) != sf) {
+                    throw cpu.undefined();
+                }
+                res = crc32((int) a, b, 1 << sz, (opcode & 4) != 0 ? 0x82f6_3b78 : 0xedb8_8320) & 0xffffffffL;
+            }
             default -> throw cpu.undefined();
         }
         wsf(rd, res, sf);
+    }
+
+    /** The CRC-32 step of the CRC32 instructions: reflected, no pre- or post-inversion. */
+    private static int crc32(int acc, long data, int bytes, int poly) {
+        int crc = acc;
+        for (int i = 0; i < bytes; i++) {
+            crc ^= (int) (data >>> (8 * i)) & 0xff;
+            for (int k = 0; k < 8; k++) {
+                crc = (crc >>> 1) ^ (poly & -(crc & 1));
+            }
+        }
+        return crc;
     }
 
     private void dataProc1(int w, boolean sf, int rd, int rn) {
@@ -738,8 +753,12 @@ final class A64Interpreter {
         if ((w & 0x3b00_0000) == 0x3800_0000) {
             int rn = (w >>> 5) & 31;
             if ((w & (1 << 21)) != 0) {
+                if (((w >>> 10) & 3) == 0 && (w & (1 << 26)) == 0 && cpu.hasLse()) {
+                    atomicMemoryOp(w);
+                    return;
+                }
                 if (((w >>> 10) & 3) != 2) {
-                    throw cpu.undefined(); // LSE atomics and PAC loads are not implemented
+                    throw cpu.undefined(); // PAC loads are not implemented
                 }
                 int option = (w >>> 13) & 7;
                 if ((option & 2) == 0) {
@@ -886,9 +905,13 @@ final class A64Interpreter {
         int rt = w & 31;
         long addr = rsp(rn);
         int bytes = 1 << size;
+        if (o1 && rt2 == 31 && cpu.hasLse() && (o2 || size < 2)) {
+            compareAndSwap(w, o2, size, rs, rn, rt);
+            return;
+        }
         if (o2) { // LDAR/STLR (LDLAR/STLLR with o0 = 0 behave the same here)
             if (o1) {
-                throw cpu.undefined(); // CAS (LSE) is not implemented
+                throw cpu.undefined();
             }
             if (load) {
                 w(rt, cpu.mmu.read(addr, bytes));
@@ -948,21 +971,105 @@ final class A64Interpreter {
         w(rs, ok ? 0 : 1);
     }
 
+    /** LDADD, LDCLR, LDEOR, LDSET, LD{S,U}{MAX,MIN}, SWP and their ST aliases (FEAT_LSE). */
+    private void atomicMemoryOp(int w) {
+        int size = (w >>> 30) & 3;
+        int bytes = 1 << size;
+        int o3 = (w >>> 15) & 1;
+        int opc = (w >>> 12) & 7;
+        if (o3 == 1 && opc != 0) {
+            throw cpu.undefined(); // LDAPR (FEAT_LRCPC) is not advertised
+        }
+        int op = o3 == 1 ? GuestAtomics.SWP : opc;
+        long addr = rsp((w >>> 5) & 31);
+        if ((addr & (bytes - 1)) != 0) {
+            throw cpu.mmu.alignmentFault(addr, true);
+        }
+        long operand = r((w >>> 16) & 31);
+        long phys = cpu.mmu.translateData(addr, true);
+        long[] off = offOut;
+        MemorySegment seg = cpu.mmu.ramSegment(phys, bytes, off);
+        long old;
+        if (seg != null && !cpu.codePages.contains(phys)) {
+            old = GuestAtomics.getAndOp(seg, off[0], bytes, op, operand);
+        } else {
+            synchronized (A64Interpreter.class) {
+                old = cpu.mmu.read(addr, bytes);
+                cpu.mmu.write(addr, bytes, GuestAtomics.apply(op, old, operand, bytes));
+            }
+        }
+        VarHandle.fullFence();
+        w(w & 31, bytes == 8 ? old : old & ((1L << (8 * bytes)) - 1));
+    }
+
+    /** CAS, CASA, CASL, CASAL (o2 set) and CASP (o2 clear, pairs): FEAT_LSE. */
+    private void compareAndSwap(int w, boolean single, int size, int rs, int rn, int rt) {
+        if (!single && ((rs & 1) != 0 || (rt & 1) != 0)) {
+            throw cpu.undefined();
+        }
+        int bytes = single ? 1 << size : (size == 0 ? 8 : 16);
+        long addr = rsp(rn);
+        if ((addr & (bytes - 1)) != 0) {
+            throw cpu.mmu.alignmentFault(addr, true);
+        }
+        long phys = cpu.mmu.translateData(addr, true);
+        long[] off = offOut;
+        if (!single && size == 1) { // 64-bit pair: 128 bits, no host CAS that wide
+            synchronized (A64Interpreter.class) {
+                long m0 = cpu.mmu.read(addr, 8), m1 = cpu.mmu.read(addr + 8, 8);
+                if (m0 == r(rs) && m1 == r(rs + 1)) {
+                    cpu.mmu.write(addr, 8, r(rt));
+                    cpu.mmu.write(addr + 8, 8, r(rt + 1));
+                }
+                w(rs, m0);
+                w(rs + 1, m1);
+            }
+            VarHandle.fullFence();
+            return;
+        }
+        long expect, update;
+        if (single) {
+            long m = bytes == 8 ? -1L : (1L << (8 * bytes)) - 1;
+            expect = r(rs) & m;
+            update = r(rt) & m;
+        } else {
+            expect = (r(rs) & 0xffffffffL) | (r(rs + 1) << 32);
+            update = (r(rt) & 0xffffffffL) | (r(rt + 1) << 32);
+        }
+        MemorySegment seg = cpu.mmu.ramSegment(phys, bytes, off);
+        long old;
+        if (seg != null && !cpu.codePages.contains(phys)) {
+            while (true) {
+                old = GuestAtomics.load(seg, off[0], bytes);
+                if (old != expect || GuestAtomics.compareAndSet(seg, off[0], bytes, old, update)) {
+                    break;
+                }
+            }
+        } else {
+            synchronized (A64Interpreter.class) {
+                old = cpu.mmu.read(addr, bytes);
+                if (old == expect) {
+                    cpu.mmu.write(addr, bytes, update);
+                }
+            }
+        }
+        VarHandle.fullFence();
+        if (single) {
+            w(rs, old);
+        } else {
+            w(rs, old & 0xffffffffL);
+            w(rs + 1, old >>> 32);
+        }
+    }
+
     private boolean storeConditional(long va, long phys, int total, long nv1, long nv2) {
         long[] off = offOut;
         MemorySegment seg = cpu.mmu.ramSegment(phys, total, off);
         long expect = cpu.exclValue;
-        if (seg != null && !cpu.codePages.contains(phys)) {
-            switch (total) {
-                case 4:
-                    return CAS32.compareAndSet(seg, off[0], (int) expect, (int) nv1);
-                case 8:
-                    return CAS64.compareAndSet(seg, off[0], expect, nv1);
-                default:
-                    break;
-            }
+        if (seg != null && total <= 8 && !cpu.codePages.contains(phys)) {
+            return GuestAtomics.compareAndSet(seg, off[0], total, expect, nv1);
         }
-        // byte/halfword exclusives, pairs of doublewords, devices: compare and store under one lock
+        // pairs of doublewords, devices, code pages: compare and store under one lock
         synchronized (A64Interpreter.class) {
             if (total == 16) {
                 if (cpu.mmu.read(va, 8) != expect || cpu.mmu.read(va + 8, 8) != cpu.exclValue2) {

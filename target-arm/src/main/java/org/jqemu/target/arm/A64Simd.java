@@ -11,8 +11,11 @@ package org.jqemu.target.arm;
  *
  * <p>Vectors are two longs per register ({@code vlo}/{@code vhi}, lane 0 in the low bits).
  * Floating point uses Java's IEEE binary32/64 arithmetic with round-to-nearest-even; FPCR
- * rounding-mode and flush-to-zero bits are stored but not applied, and FPSR cumulative exception
- * flags are not raised (Java does not expose them).
+ * rounding-mode and flush-to-zero bits are stored but not applied, FPSR cumulative exception
+ * flags are not raised (Java does not expose them), and NaN results carry Java's propagation
+ * rather than Arm's (FPCR.DN) rules. Not implemented (UNDEFINED, logged with {@code -d unimp}):
+ * half-precision arithmetic, crypto/SHA, saturating shifts and most saturating narrows, the
+ * reciprocal estimates, FCVTN/FCVTXN, FMULX, halving adds, polynomial multiply beyond 8 bits.
  */
 final class A64Simd {
     private final Aarch64Cpu cpu;
@@ -1137,22 +1140,13 @@ final class A64Simd {
     }
 
     private void setD(int r, double v) {
-        lo[r] = Double.doubleToRawLongBits(fixNaN(v));
+        lo[r] = Double.doubleToRawLongBits(v);
         hi[r] = 0;
     }
 
     private void setS(int r, float v) {
-        lo[r] = Float.floatToRawIntBits(fixNaN(v)) & 0xffffffffL;
+        lo[r] = Float.floatToRawIntBits(v) & 0xffffffffL;
         hi[r] = 0;
-    }
-
-    /** Arm's default NaN is positive quiet with a zero payload; Java's NaN constant matches. */
-    private static double fixNaN(double v) {
-        return v;
-    }
-
-    private static float fixNaN(float v) {
-        return v;
     }
 
     private void setFlagsCompare(double a, double b) {

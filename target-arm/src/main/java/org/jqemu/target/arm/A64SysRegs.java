@@ -6,8 +6,8 @@ package org.jqemu.target.arm;
  *
  * <p>The ID registers advertise exactly what this CPU implements: AArch64-only EL0/EL1, no
  * EL2/EL3, FP and Advanced SIMD, the GIC through memory-mapped registers only, 4 KiB granule
- * only, 44-bit physical addresses, 16-bit ASIDs, no PMU, no optional ISA extensions (no LSE,
- * CRC32, crypto, PAuth, BTI, ...). Debug and PMU registers read as zero and ignore writes (the
+ * only, 44-bit physical addresses, 16-bit ASIDs, no PMU, CRC32, and on {@code -cpu max} the
+ * LSE atomics; no other optional ISA extension (no crypto, PAuth, BTI, RCpc, SVE, ...). Debug and PMU registers read as zero and ignore writes (the
  * ID registers tell the guest they do nothing); any other unknown register is UNDEFINED.
  */
 final class A64SysRegs {
@@ -98,6 +98,7 @@ final class A64SysRegs {
             case MPIDR: return cpu.mpidr();
             case REVIDR: return 0;
             case ID_AA64PFR0: return idAa64pfr0();
+            case ID_AA64ISAR0: return cpu.hasLse() ? 0x0021_0000L : 0x0001_0000L; // CRC32; Atomic on max
             case ID_AA64DFR0: return 0x6; // Armv8 debug architecture, no PMU, 1 breakpoint/watchpoint
             case ID_AA64MMFR0: return idAa64mmfr0();
             case SCTLR: return sctlrEl1;
@@ -238,6 +239,14 @@ final class A64SysRegs {
                 throw undef();
             }
             cpu.mmu.flushAll();
+            if (crm == 3 || crm == 1 || crm == 2 || crm == 5) {
+                // the Inner Shareable forms reach every CPU of the machine
+                for (var other : cpu.machine.cpus()) {
+                    if (other != cpu && other instanceof Aarch64Cpu a) {
+                        a.requestTlbFlush();
+                    }
+                }
+            }
             return;
         }
         if (crn == 7 && crm == 8) { // AT S1E1R/W (op2 0/1), S1E0R/W (op2 2/3)

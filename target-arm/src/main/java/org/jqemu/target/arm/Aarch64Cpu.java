@@ -83,6 +83,8 @@ public final class Aarch64Cpu implements TcgCpu {
     final CodePageMap codePages;
 
     private volatile boolean exitRequest;
+    /** Another CPU broadcast a TLB invalidation (TLBI ...IS); done before our next block. */
+    private volatile boolean tlbFlushRequest;
     volatile boolean irqLevel;
     volatile boolean fiqLevel;
     boolean halted;
@@ -114,6 +116,11 @@ public final class Aarch64Cpu implements TcgCpu {
 
     public ArmCpuModel model() {
         return model;
+    }
+
+    /** FEAT_LSE (atomic memory operations, CAS/CASP): advertised and implemented on {@code max}. */
+    boolean hasLse() {
+        return model == ArmCpuModel.MAX;
     }
 
     /** MPIDR_EL1 as the guest reads it: Aff0 = index % 8, Aff1 = index / 8 (QEMU's GICv2 clustering), bit 31 RES1. */
@@ -258,6 +265,10 @@ public final class Aarch64Cpu implements TcgCpu {
                 return CpuExecutor.EXIT_HALTED;
             }
             executor.drainInvalidations();
+            if (tlbFlushRequest) {
+                tlbFlushRequest = false;
+                mmu.flushAll();
+            }
             if (halted) {
                 if (!hasWork()) {
                     return CpuExecutor.EXIT_HALTED;
@@ -278,13 +289,18 @@ public final class Aarch64Cpu implements TcgCpu {
 
     /** True when the block loop must return to {@link #execute()} before the next block. */
     boolean needsAttention() {
-        return exitRequest || halted || executor.foreignPending()
+        return exitRequest || halted || tlbFlushRequest || executor.foreignPending()
                 || (irqLevel && (daif & 0x80) == 0) || (fiqLevel && (daif & 0x40) == 0);
     }
 
     @Override
     public void requestExit() {
         exitRequest = true;
+    }
+
+    /** A TLB maintenance broadcast from another CPU: flushed before this CPU runs its next block. */
+    void requestTlbFlush() {
+        tlbFlushRequest = true;
     }
 
     /** Instructions executed so far (for speed measurements). */
@@ -344,7 +360,8 @@ public final class Aarch64Cpu implements TcgCpu {
 
     /** Takes the pending synchronous exception of the instruction at {@link #pc}. */
     void deliverFault() {
-        if (faultEc == EC_UNKNOWN && machine.log().unimp) {
+        // EL1 only: at EL0, UNDEFINED is routine (Linux emulates EL0 reads of the ID registers)
+        if (faultEc == EC_UNKNOWN && el == 1 && machine.log().unimp) {
             String word;
             try {
                 word = String.format("%08x", mmu.readPhys(mmu.translateCode(pc), 4));

@@ -33,6 +33,10 @@ final class ArmRig implements AutoCloseable {
     }
 
     ArmRig(long ramSize) {
+        this(ramSize, ArmCpuModel.CORTEX_A57);
+    }
+
+    ArmRig(long ramSize, ArmCpuModel model) {
         machine.memory().root().add(RAM_BASE, RamRegion.allocate(machine.arena(), "ram", ramSize, false));
         machine.memory().root().add(UART, new IoRegion("uart", 0x1000, new MemoryOps() {
             @Override
@@ -47,7 +51,7 @@ final class ArmRig implements AutoCloseable {
                 }
             }
         }));
-        cpu = new Aarch64Cpu(machine, 0, ArmCpuModel.CORTEX_A57);
+        cpu = new Aarch64Cpu(machine, 0, model);
         cpu.setFirmwareCallHandler((c, conduit, imm) -> {
             firmwareCalls++;
             long fn = c.xreg(0);

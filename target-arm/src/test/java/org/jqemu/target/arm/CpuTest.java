@@ -22,8 +22,8 @@ class CpuTest {
             assertEquals(0x411f_d070L, cpu.sys.read(A64SysRegs.MIDR));
             // AArch64-only EL0/EL1, no EL2/EL3, FP and AdvSIMD present, no GIC system registers
             assertEquals(0x11, cpu.sys.read(A64SysRegs.ID_AA64PFR0));
-            // nothing optional in ISAR0/ISAR1 (no LSE, CRC32, crypto, PAuth)
-            assertEquals(0, cpu.sys.read(A64SysRegs.ID_AA64ISAR0));
+            // CRC32 only in ISAR0 (no LSE on the A57, no crypto); nothing in ISAR1 (no PAuth)
+            assertEquals(0x0001_0000L, cpu.sys.read(A64SysRegs.ID_AA64ISAR0));
             assertEquals(0, cpu.sys.read(A64SysRegs.ID_AA64ISAR1));
             // 4 KiB granule only
             long mmfr0 = cpu.sys.read(A64SysRegs.ID_AA64MMFR0);
@@ -35,6 +35,7 @@ class CpuTest {
         try (ArmRig rig = new ArmRig()) {
             Aarch64Cpu third = new Aarch64Cpu(rig.machine, 10, ArmCpuModel.MAX);
             assertEquals(0x8000_0000L | (1 << 8) | 2, third.mpidr(), "Aff1 = index / 8, Aff0 = index % 8");
+            assertEquals(0x0021_0000L, third.sys.read(A64SysRegs.ID_AA64ISAR0), "max: CRC32 and LSE atomics");
         }
     }
 

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.TestFactory;
 /**
  * Runs the arm64 guest test programs (tests/programs/arm64, assembled here with
  * aarch64-linux-gnu-as/ld) on the bare {@link ArmRig} and compares their UART output with the
- * {@code .expected} files recorded from Debian's qemu-system-aarch64 -M virt -cpu cortex-a57.
+ * {@code .expected} files recorded from Debian's qemu-system-aarch64 -M virt -cpu cortex-a57
+ * (or the model named in {@code <name>.cpu}).
  */
 class ProgramsTest {
     static Path suiteDir() {
@@ -54,7 +55,11 @@ class ProgramsTest {
         }
         assertFalse(names.isEmpty());
         return names.stream().map(n -> DynamicTest.dynamicTest(n, () -> {
-            try (ArmRig rig = new ArmRig()) {
+            // <name>.cpu names the -cpu model the .expected output was recorded with (cortex-a57 if absent)
+            Path cpuFile = dir.resolve(n + ".cpu");
+            ArmCpuModel model = Files.exists(cpuFile) ? ArmCpuModel.byName(Files.readString(cpuFile).trim())
+                    : ArmCpuModel.CORTEX_A57;
+            try (ArmRig rig = new ArmRig(128L << 20, model)) {
                 rig.loadElf(out.resolve(n + ".elf"));
                 boolean off = rig.run(60_000);
                 assertEquals(Files.readString(dir.resolve(n + ".expected")), rig.serial.toString(), n + " output");
