@@ -117,6 +117,9 @@ public final class Psci implements FirmwareCallHandler {
                 yield SUCCESS;
             }
             case SYSTEM_RESET -> {
+                // The call does not return: the caller stops here, and the reset (on the main
+                // loop, once this vCPU has left guest code) starts the boot CPU afresh.
+                caller.powerOff();
                 machine.requestReset(ShutdownCause.GUEST_RESET);
                 yield SUCCESS;
             }

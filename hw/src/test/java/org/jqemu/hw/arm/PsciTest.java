@@ -117,6 +117,7 @@ class PsciTest {
         TestMachines.startPaused(machine);
         try {
             psci.dispatch(cpu0, Psci.SYSTEM_RESET, 0, 0, 0);
+            assertTrue(cpu0.off, "the call does not return to the guest");
             TestMachines.drain(machine);
             assertEquals(ShutdownCause.GUEST_RESET, reset.get());
         } finally {

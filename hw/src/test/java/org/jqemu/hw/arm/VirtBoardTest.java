@@ -23,8 +23,10 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The whole virt board with the AArch64 CPU under tcg, driven by a small assembled "kernel"
  * (virt-smoke.S): Linux boot protocol (x0 = DTB), PSCI over HVC, a PL011 interrupt through the
- * GICv2 to the CPU, PSCI CPU_ON of the second CPU and SYSTEM_OFF ending the machine with status 0.
- * The same image prints the same letters under qemu-system-aarch64 -M virt -smp 2.
+ * GICv2 to the CPU, PSCI CPU_ON of the second CPU, SYSTEM_RESET (kernel and DTB reloaded, the
+ * boot CPU re-entered, CPU 1 off again: the whole sequence runs twice) and SYSTEM_OFF ending the
+ * machine with status 0. The same image prints the same letters under
+ * {@code qemu-system-aarch64 -M virt -smp 2 -m 128}.
  */
 class VirtBoardTest {
     /** Assembles virt-smoke.S with the cross binutils into a raw Image. */
@@ -61,7 +63,7 @@ class VirtBoardTest {
     }
 
     @Test
-    void smokeKernelRunsThroughGicPsciAndSecondaryCpu(@TempDir Path dir) throws Exception {
+    void smokeKernelRunsThroughGicPsciSecondaryCpuAndReset(@TempDir Path dir) throws Exception {
         TestChardev console = new TestChardev("serial0");
         Machine m = newVirt(smokeImage(dir), 2, console, null);
         m.start();
@@ -69,7 +71,7 @@ class VirtBoardTest {
         try {
             Future<Integer> status = waiter.submit(m::awaitExit);
             int exit = status.get(120, TimeUnit.SECONDS);
-            assertEquals("DPTIS", console.output.toString());
+            assertEquals("DPTISRDPTISB", console.output.toString());
             assertEquals(0, exit, "SYSTEM_OFF ends the machine with status 0");
         } finally {
             m.exit(1);

@@ -6,7 +6,10 @@
 //   T  transmitted with the TX interrupt unmasked...
 //   I  ...and the interrupt arrived as ID 33 through GICC_IAR
 //   S  the secondary CPU ran with its context ID in x0
-// then powers the machine off with SYSTEM_OFF. F means a check failed.
+//   R  first time round: a word in RAM outside the image is set, then PSCI SYSTEM_RESET, after
+//      which the whole sequence runs again (RAM keeps its contents over a reset)
+//   B  second time round: the machine powers off with SYSTEM_OFF.
+// F means a check failed.
         .text
         .globl  _start
 _start:
@@ -72,6 +75,18 @@ entry:
 2:      ldr     w1, [x3]
         cbz     w1, 2b
 
+        ldr     x3, =0x47000000         // beyond the image and the DTB, not reloaded at reset
+        ldr     w1, [x3]
+        cbnz    w1, 3f
+        mov     w1, #1
+        str     w1, [x3]
+        mov     w1, #'R'
+        strb    w1, [x20]
+        ldr     x0, =0x84000009         // SYSTEM_RESET
+        hvc     #0
+        b       fail
+3:      mov     w1, #'B'
+        strb    w1, [x20]
         ldr     x0, =0x84000008         // SYSTEM_OFF
         hvc     #0
         b       fail
