@@ -196,6 +196,13 @@ final class A64Executor implements CodePageMap.Listener {
         l.add(b);
         if (codePages.mark(phys)) {
             cpu.mmu.protectCodePage(phys & ~0xfffL);
+            // other CPUs may hold fast-path write entries for this page (the kernel's linear
+            // map lives long): they must take the slow path now so their stores drop our blocks
+            for (var other : cpu.machine.cpus()) {
+                if (other != cpu && other instanceof Aarch64Cpu peer) {
+                    peer.requestTlbFlush();
+                }
+            }
         }
         return b;
     }
