@@ -12,9 +12,13 @@ import org.jqemu.system.cli.Listings;
 /**
  * The human monitor on a chardev ({@code -monitor stdio}, {@code -monitor unix:...},
  * {@code -mon chardev=ID,mode=readline}, and Ctrl-A c under -nographic): a banner, the
- * "(qemu) " prompt, a plain line editor (typed characters are echoed, backspace erases, cursor
- * and function keys are ignored) and the commands of {@link Hmp}. History and completion wait
- * for the jline terminal.
+ * "(qemu) " prompt, a line editor (typed characters are echoed, backspace erases; Up and Down walk
+ * the history of the last {@link #HISTORY} commands; Tab completes a command or {@code info}
+ * subcommand, listing the choices when there are several) and the commands of {@link Hmp}.
+ *
+ * <p>The editor works on the chardev's bytes, as QEMU's own readline does, rather than through a
+ * terminal library: the chardev (a socket, stdio in raw mode, the -nographic mux) already owns the
+ * terminal, and the same editor then serves every backend.
  *
  * <p>A command runs on the monitor dispatcher, like QMP commands; input typed meanwhile waits.
  */
@@ -23,6 +27,7 @@ final class HmpTerminal implements CharFrontend {
     static final String BANNER = "jqemu " + Listings.VERSION + " monitor - type 'help' for more information\r\n";
     private static final int MAX_LINE = 4096;
     private static final int INPUT_ROOM = 4096;
+    static final int HISTORY = 64;
 
     private final QmpMonitor monitor;
     private final Chardev chardev;
@@ -32,6 +37,8 @@ final class HmpTerminal implements CharFrontend {
     private boolean greeted;
     private boolean lastWasCr;
     private int escape; // 0 none, 1 after ESC, 2 inside a CSI/SS3 sequence
+    private final java.util.List<String> history = new java.util.ArrayList<>();
+    private int historyPos; // history.size() = the line being typed
 
     HmpTerminal(QmpMonitor monitor, Chardev chardev) {
         this.monitor = monitor;
@@ -98,6 +105,11 @@ final class HmpTerminal implements CharFrontend {
         if (escape == 2) {
             if (c >= 0x40 && c <= 0x7e) {
                 escape = 0;
+                if (c == 'A') {
+                    recall(-1);
+                } else if (c == 'B') {
+                    recall(1);
+                }
             }
             return;
         }
@@ -105,6 +117,7 @@ final class HmpTerminal implements CharFrontend {
         lastWasCr = c == '\r';
         switch (c) {
             case 0x1b -> escape = 1;
+            case '\t' -> complete();
             case '\r' -> enter();
             case '\n' -> {
                 if (!cr) {
@@ -126,9 +139,72 @@ final class HmpTerminal implements CharFrontend {
         }
     }
 
+    /** Up (-1) or Down (+1) through the history; the line shown is replaced. */
+    private void recall(int step) {
+        int pos = historyPos + step;
+        if (pos < 0 || pos > history.size()) {
+            return;
+        }
+        historyPos = pos;
+        line.setLength(0);
+        line.append(pos == history.size() ? "" : history.get(pos));
+        print("\r\033[K" + PROMPT + line);
+    }
+
+    /** Tab: completes the command name, or the subcommand after "info ". */
+    private void complete() {
+        String text = line.toString();
+        java.util.List<String> words;
+        String prefix;
+        String head;
+        if (text.indexOf(' ') < 0) {
+            words = Hmp.commandNames();
+            prefix = text;
+            head = "";
+        } else if (text.startsWith("info ") && text.indexOf(' ', 5) < 0) {
+            words = Hmp.infoNames();
+            prefix = text.substring(5);
+            head = "info ";
+        } else {
+            return;
+        }
+        java.util.List<String> matches = words.stream().filter(w -> w.startsWith(prefix)).sorted().toList();
+        if (matches.isEmpty()) {
+            return;
+        }
+        if (matches.size() == 1) {
+            String add = matches.get(0).substring(prefix.length()) + " ";
+            line.append(add);
+            print(add);
+            return;
+        }
+        String common = matches.get(0);
+        for (String m : matches) {
+            int i = 0;
+            while (i < common.length() && i < m.length() && common.charAt(i) == m.charAt(i)) {
+                i++;
+            }
+            common = common.substring(0, i);
+        }
+        if (common.length() > prefix.length()) {
+            String add = common.substring(prefix.length());
+            line.append(add);
+            print(add);
+            return;
+        }
+        print("\r\n" + String.join(" ", matches) + "\r\n" + PROMPT + head + prefix);
+    }
+
     private void enter() {
         String command = line.toString();
         line.setLength(0);
+        if (!command.isBlank() && (history.isEmpty() || !history.get(history.size() - 1).equals(command))) {
+            history.add(command);
+            if (history.size() > HISTORY) {
+                history.remove(0);
+            }
+        }
+        historyPos = history.size();
         print("\r\n");
         busy = true;
         monitor.dispatch(this, () -> {
