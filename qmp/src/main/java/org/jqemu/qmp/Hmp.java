@@ -223,9 +223,7 @@ final class Hmp {
         StringBuilder out = new StringBuilder();
         for (Cpu cpu : which) {
             String dump = cpu.dumpRegisters();
-            if (args.equals("-a")) {
-                out.append("\r\nCPU#").append(cpu.index()).append("\r\n");
-            }
+            out.append("\r\nCPU#").append(cpu.index()).append("\r\n"); // QEMU 7.2 heads even one CPU's dump
             out.append(dump == null ? "no register dump for this CPU\n" : dump);
         }
         return out.toString().replace("\r\n", "\n").replace("\n", "\r\n");
@@ -264,13 +262,31 @@ final class Hmp {
         return out.toString();
     }
 
+    /** QEMU's layout: each NIC (-device/-nic with netdev=) and, indented, the netdev behind it. */
     private static String infoNetwork(QmpCall c) {
         StringBuilder out = new StringBuilder();
-        for (Device d : c.machine().devices()) {
-            String type = Devices.typeName(d);
-            if (type.contains("net")) {
-                out.append(d.id()).append(": model=").append(type).append("\r\n");
+        var config = c.machine().config();
+        int index = 0;
+        for (var dev : config.devices) {
+            String netdev = dev.getString("netdev", null);
+            if (netdev == null) {
+                continue;
             }
+            String driver = dev.getString("driver", "?");
+            out.append(dev.getString("id", driver + "." + index)).append(": index=").append(index)
+                    .append(",type=nic,model=").append(driver);
+            String mac = dev.getString("mac", null);
+            if (mac != null) {
+                out.append(",macaddr=").append(mac);
+            }
+            out.append("\r\n");
+            for (var nd : config.netdevs) {
+                if (netdev.equals(nd.getString("id", null))) {
+                    out.append(" \\ ").append(netdev).append(": index=0,type=").append(nd.getString("type", "?"))
+                            .append("\r\n");
+                }
+            }
+            index++;
         }
         return out.toString();
     }

@@ -151,7 +151,7 @@ class MonitorMemoryAndDevicesTest {
 
     @Test
     void infoRegistersPrintsTheCpuDumpWithCrLf() {
-        assertEquals("EAX=00000001 EBX=00000002\r\nEIP=00001000\r\n", hmp("info registers"));
+        assertEquals("\r\nCPU#0\r\nEAX=00000001 EBX=00000002\r\nEIP=00001000\r\n", hmp("info registers"));
         assertTrue(hmp("info registers -a").startsWith("\r\nCPU#0\r\nEAX="));
     }
 

@@ -1,6 +1,7 @@
 package org.jqemu.target.i386;
 
 import org.jqemu.system.memory.AddressSpace;
+import org.jqemu.target.i386.fpu.FpuState;
 
 /**
  * What the monitor shows of an x86 CPU: the register dump of HMP's {@code info registers}, laid
@@ -43,28 +44,74 @@ final class X86CpuDump {
                 .append(flag(fl, 6, 'Z')).append(flag(fl, 4, 'A')).append(flag(fl, 2, 'P')).append(flag(fl, 0, 'C'))
                 .append("] CPL=").append(cpu.cpl).append(" II=0 A20=").append(cpu.a20Mask == ~0L ? 1 : 0)
                 .append(" SMM=0 HLT=").append(cpu.halted ? 1 : 0).append('\n');
-        int baseDigits = lma ? 16 : 8;
+        boolean pe = (cpu.cr0 & 1) != 0;
+        int segDigits = wide ? 16 : 8;
         for (int s = 0; s < 6; s++) {
-            segment(out, SEG_NAMES[s] + " ", cpu.segSel[s], cpu.segBase[s], cpu.segLimit[s], cpu.segAttr[s], baseDigits);
+            segment(out, SEG_NAMES[s] + " ", cpu.segSel[s], cpu.segBase[s], cpu.segLimit[s], cpu.segAttr[s], segDigits, pe, lma);
         }
-        segment(out, "LDT", cpu.ldtSel, cpu.ldtBase, cpu.ldtLimit, cpu.ldtAttr, baseDigits);
-        segment(out, "TR ", cpu.trSel, cpu.trBase, cpu.trLimit, cpu.trAttr, baseDigits);
+        segment(out, "LDT", cpu.ldtSel, cpu.ldtBase, cpu.ldtLimit, cpu.ldtAttr, segDigits, pe, lma);
+        segment(out, "TR ", cpu.trSel, cpu.trBase, cpu.trLimit, cpu.trAttr, segDigits, pe, lma);
+        int baseDigits = lma ? 16 : 8;
         out.append("GDT=     ").append(hex(cpu.gdtBase, baseDigits)).append(' ').append(hex(cpu.gdtLimit, 8)).append('\n');
         out.append("IDT=     ").append(hex(cpu.idtBase, baseDigits)).append(' ').append(hex(cpu.idtLimit, 8)).append('\n');
         out.append("CR0=").append(hex(cpu.cr0, 8)).append(" CR2=").append(hex(cpu.cr2, baseDigits))
                 .append(" CR3=").append(hex(cpu.cr3, baseDigits)).append(" CR4=").append(hex(cpu.cr4, 8)).append('\n');
+        // debug registers are target_ulong in qemu-system-x86_64: 16 digits in every mode
         for (int i = 0; i < 4; i++) {
-            out.append("DR").append(i).append('=').append(hex(cpu.dr[i], baseDigits)).append(i == 3 ? "\n" : " ");
+            out.append("DR").append(i).append('=').append(hex(cpu.dr[i], 16)).append(' ');
         }
-        out.append("DR6=").append(hex(cpu.dr[6], baseDigits)).append(" DR7=").append(hex(cpu.dr[7], baseDigits)).append('\n');
+        out.append('\n');
+        out.append("DR6=").append(hex(cpu.dr[6], 16)).append(" DR7=").append(hex(cpu.dr[7], 16)).append('\n');
         out.append("EFER=").append(hex(cpu.efer, 16)).append('\n');
+        fpu(out, cpu.fpu, wide ? 16 : 8);
         return out.toString();
     }
 
-    /** One segment line: selector, base, limit, QEMU's flags word (descriptor bits 8..23 in place). */
-    private static void segment(StringBuilder out, String name, int sel, long base, int limit, int attr, int digits) {
+    /** The x87 and SSE part HMP adds: control/status/tag words, FPR0-7 by physical register, XMMs. */
+    private static void fpu(StringBuilder out, FpuState f, int xmms) {
+        out.append("FCW=").append(hex(f.fcw, 4)).append(" FSW=").append(hex(f.statusWord(), 4)).append(" [ST=")
+                .append(f.top).append("] FTW=").append(hex(f.abridgedTag(), 2)).append(" MXCSR=").append(hex(f.mxcsr, 8))
+                .append('\n');
+        for (int i = 0; i < 8; i++) {
+            out.append("FPR").append(i).append('=').append(hex(f.mant[i], 16)).append(' ').append(hex(f.sexp[i] & 0xffff, 4))
+                    .append(i % 2 == 1 ? "\n" : " ");
+        }
+        for (int i = 0; i < xmms; i++) {
+            out.append(String.format("XMM%02d=", i)).append(hex(f.xmm[2 * i + 1], 16)).append(' ')
+                    .append(hex(f.xmm[2 * i], 16)).append(i % 2 == 1 ? "\n" : " ");
+        }
+    }
+
+    private static final String[][] SYSTEM_TYPES = {
+        {"Reserved", "TSS16-avl", "LDT", "TSS16-busy", "CallGate16", "TaskGate", "IntGate16", "TrapGate16",
+            "Reserved", "TSS32-avl", "Reserved", "TSS32-busy", "CallGate32", "Reserved", "IntGate32", "TrapGate32"},
+        {"<hiword>", "Reserved", "LDT", "Reserved", "Reserved", "Reserved", "Reserved", "Reserved",
+            "Reserved", "TSS64-avl", "Reserved", "TSS64-busy", "CallGate64", "Reserved", "IntGate64", "TrapGate64"}};
+
+    /**
+     * One segment line: selector, base, limit, QEMU's flags word (descriptor bits 8..23 in place)
+     * and, for a present segment in protected mode, what the descriptor is (SDM vol. 3, 3.4.5).
+     */
+    private static void segment(StringBuilder out, String name, int sel, long base, int limit, int attr, int digits,
+            boolean pe, boolean lma) {
         out.append(name).append('=').append(hex(sel & 0xffff, 4)).append(' ').append(hex(base, digits)).append(' ')
-                .append(hex(limit & 0xffffffffL, 8)).append(' ').append(hex((attr << 8) & 0x00f0ff00L, 8)).append('\n');
+                .append(hex(limit & 0xffffffffL, 8)).append(' ').append(hex((attr << 8) & 0x00ffff00L, 8));
+        if (pe && (attr & 0x80) != 0) {
+            out.append(" DPL=").append(attr >> 5 & 3).append(' ');
+            if ((attr & 0x10) != 0) {
+                if ((attr & 0x08) != 0) {
+                    out.append((attr & 0x2000) != 0 ? "CS64" : (attr & 0x4000) != 0 ? "CS32" : "CS16")
+                            .append(" [").append(flag(attr, 2, 'C')).append(flag(attr, 1, 'R'));
+                } else {
+                    out.append((attr & 0x4000) != 0 || lma ? "DS  " : "DS16")
+                            .append(" [").append(flag(attr, 2, 'E')).append(flag(attr, 1, 'W'));
+                }
+                out.append(flag(attr, 0, 'A')).append(']');
+            } else {
+                out.append(SYSTEM_TYPES[lma ? 1 : 0][attr & 0xf]);
+            }
+        }
+        out.append('\n');
     }
 
     private static char flag(int fl, int bit, char c) {
