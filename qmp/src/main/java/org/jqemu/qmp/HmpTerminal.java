@@ -12,7 +12,8 @@ import org.jqemu.system.cli.Listings;
 /**
  * The human monitor on a chardev ({@code -monitor stdio}, {@code -monitor unix:...},
  * {@code -mon chardev=ID,mode=readline}, and Ctrl-A c under -nographic): a banner, the
- * "(qemu) " prompt, a line editor (typed characters are echoed, backspace erases; Up and Down walk
+ * "(qemu) " prompt, a line editor (typed characters are echoed and inserted at the cursor; Left,
+ * Right, Home, End (and Ctrl-E), Backspace and Delete edit; Up and Down walk
  * the history of the last {@link #HISTORY} commands; Tab completes a command or {@code info}
  * subcommand, listing the choices when there are several) and the commands of {@link Hmp}.
  *
@@ -39,6 +40,8 @@ final class HmpTerminal implements CharFrontend {
     private int escape; // 0 none, 1 after ESC, 2 inside a CSI/SS3 sequence
     private final java.util.List<String> history = new java.util.ArrayList<>();
     private int historyPos; // history.size() = the line being typed
+    private int cursor; // in line
+    private int csiParam; // the number inside ESC [ n ~
 
     HmpTerminal(QmpMonitor monitor, Chardev chardev) {
         this.monitor = monitor;
@@ -61,6 +64,7 @@ final class HmpTerminal implements CharFrontend {
     @Override
     public synchronized void opened() {
         line.setLength(0);
+        cursor = 0;
         greeted = true;
         print(BANNER + PROMPT);
     }
@@ -73,7 +77,7 @@ final class HmpTerminal implements CharFrontend {
         if (!greeted) {
             opened();
         } else {
-            print("\r\n" + PROMPT + line);
+            print("\r\n" + PROMPT + line + "\b".repeat(line.length() - cursor));
         }
     }
 
@@ -100,15 +104,30 @@ final class HmpTerminal implements CharFrontend {
     private void key(int c) {
         if (escape == 1) {
             escape = c == '[' || c == 'O' ? 2 : 0;
+            csiParam = 0;
             return;
         }
         if (escape == 2) {
-            if (c >= 0x40 && c <= 0x7e) {
+            if (c >= '0' && c <= '9') {
+                csiParam = csiParam * 10 + (c - '0');
+            } else if (c >= 0x40 && c <= 0x7e) {
                 escape = 0;
-                if (c == 'A') {
-                    recall(-1);
-                } else if (c == 'B') {
-                    recall(1);
+                switch (c) {
+                    case 'A' -> recall(-1);
+                    case 'B' -> recall(1);
+                    case 'C' -> moveTo(cursor + 1);
+                    case 'D' -> moveTo(cursor - 1);
+                    case 'H' -> moveTo(0);
+                    case 'F' -> moveTo(line.length());
+                    case '~' -> {
+                        switch (csiParam) {
+                            case 1, 7 -> moveTo(0);
+                            case 4, 8 -> moveTo(line.length());
+                            case 3 -> deleteAt(cursor);
+                            default -> { }
+                        }
+                    }
+                    default -> { }
                 }
             }
             return;
@@ -117,7 +136,11 @@ final class HmpTerminal implements CharFrontend {
         lastWasCr = c == '\r';
         switch (c) {
             case 0x1b -> escape = 1;
-            case '\t' -> complete();
+            case '\t' -> {
+                if (cursor == line.length()) {
+                    complete();
+                }
+            }
             case '\r' -> enter();
             case '\n' -> {
                 if (!cr) {
@@ -125,18 +148,41 @@ final class HmpTerminal implements CharFrontend {
                 }
             }
             case 0x7f, 0x08 -> {
-                if (!line.isEmpty()) {
-                    line.setLength(line.length() - 1);
-                    print("\b \b");
+                if (cursor > 0) {
+                    print("\b");
+                    cursor--;
+                    deleteAt(cursor);
                 }
             }
+            case 0x05 -> moveTo(line.length()); // Ctrl-E (Ctrl-A belongs to the -nographic mux)
             default -> {
                 if (c >= 0x20 && c < 0x7f && line.length() < MAX_LINE) {
-                    line.append((char) c);
-                    print(String.valueOf((char) c));
+                    line.insert(cursor, (char) c);
+                    String tail = line.substring(cursor);
+                    cursor++;
+                    print(tail + "\b".repeat(tail.length() - 1));
                 }
             }
         }
+    }
+
+    /** Moves the cursor within the line, as the terminal shows it. */
+    private void moveTo(int pos) {
+        if (pos < 0 || pos > line.length() || pos == cursor) {
+            return;
+        }
+        print(pos < cursor ? "\b".repeat(cursor - pos) : line.substring(cursor, pos));
+        cursor = pos;
+    }
+
+    /** Deletes the character under the cursor and redraws the rest of the line. */
+    private void deleteAt(int pos) {
+        if (pos >= line.length()) {
+            return;
+        }
+        line.deleteCharAt(pos);
+        String tail = line.substring(pos);
+        print(tail + " " + "\b".repeat(tail.length() + 1));
     }
 
     /** Up (-1) or Down (+1) through the history; the line shown is replaced. */
@@ -148,6 +194,7 @@ final class HmpTerminal implements CharFrontend {
         historyPos = pos;
         line.setLength(0);
         line.append(pos == history.size() ? "" : history.get(pos));
+        cursor = line.length();
         print("\r\033[K" + PROMPT + line);
     }
 
@@ -175,6 +222,7 @@ final class HmpTerminal implements CharFrontend {
         if (matches.size() == 1) {
             String add = matches.get(0).substring(prefix.length()) + " ";
             line.append(add);
+            cursor = line.length();
             print(add);
             return;
         }
@@ -189,6 +237,7 @@ final class HmpTerminal implements CharFrontend {
         if (common.length() > prefix.length()) {
             String add = common.substring(prefix.length());
             line.append(add);
+            cursor = line.length();
             print(add);
             return;
         }
@@ -198,6 +247,7 @@ final class HmpTerminal implements CharFrontend {
     private void enter() {
         String command = line.toString();
         line.setLength(0);
+        cursor = 0;
         if (!command.isBlank() && (history.isEmpty() || !history.get(history.size() - 1).equals(command))) {
             history.add(command);
             if (history.size() > HISTORY) {
