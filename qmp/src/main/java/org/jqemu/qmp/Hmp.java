@@ -209,13 +209,17 @@ final class Hmp {
         return r.isTextual() ? r.asText() : "";
     }
 
-    /** The monitor's current CPU: the first, as QEMU's default. */
+    /**
+     * The monitor's current CPU: human-monitor-command's {@code cpu-index}, else the first, as
+     * QEMU's default.
+     */
     static Cpu cpu(QmpCall c) throws QmpException {
         List<Cpu> cpus = c.machine().cpus();
-        if (cpus.isEmpty()) {
-            throw QmpException.generic("No CPU available");
+        long index = c.integer("cpu-index", 0);
+        if (index < 0 || index >= cpus.size()) {
+            throw QmpException.generic(cpus.isEmpty() ? "No CPU available" : "Invalid CPU index " + index);
         }
-        return cpus.get(0);
+        return cpus.get((int) index);
     }
 
     private static String infoRegisters(QmpCall c, String args) throws QmpException {
@@ -312,24 +316,23 @@ final class Hmp {
         out.append("FlatView #").append(name.equals("memory") ? 0 : 1).append("\r\n AS \"").append(name)
                 .append("\", root: ").append(as.root().name()).append("\r\n Root memory region: ")
                 .append(as.root().name()).append("\r\n");
-        boolean io = name.equals("I/O");
         for (FlatRange r : as.flatView()) {
             String kind = switch (r.region()) {
                 case org.jqemu.system.memory.RamRegion ram -> ram.readOnly() ? "rom" : "ram";
                 default -> "i/o";
             };
-            out.append("  ").append(addr(r.start(), io)).append('-').append(addr(r.end() - 1, io)).append(" (prio 0, ")
+            out.append("  ").append(addr(r.start())).append('-').append(addr(r.end() - 1)).append(" (prio 0, ")
                     .append(kind).append("): ").append(r.region().name());
             if (r.regionOffset() != 0) {
-                out.append(" @").append(addr(r.regionOffset(), io));
+                out.append(" @").append(addr(r.regionOffset()));
             }
             out.append("\r\n");
         }
         out.append("\r\n");
     }
 
-    private static String addr(long a, boolean io) {
-        return String.format(io ? "%016x" : "%016x", a);
+    private static String addr(long a) {
+        return String.format("%016x", a); // QEMU prints I/O ports with 16 digits too
     }
 
     /** memsave/pmemsave ADDR SIZE FILE: the QMP command with HMP's positional arguments. */

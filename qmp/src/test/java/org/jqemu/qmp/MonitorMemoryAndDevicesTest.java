@@ -153,6 +153,9 @@ class MonitorMemoryAndDevicesTest {
     void infoRegistersPrintsTheCpuDumpWithCrLf() {
         assertEquals("\r\nCPU#0\r\nEAX=00000001 EBX=00000002\r\nEIP=00001000\r\n", hmp("info registers"));
         assertTrue(hmp("info registers -a").startsWith("\r\nCPU#0\r\nEAX="));
+        JsonNode other = run("{\"execute\": \"human-monitor-command\", \"arguments\": {\"command-line\": "
+                + "\"info registers\", \"cpu-index\": 1}}");
+        assertEquals("Error: Invalid CPU index 1\r\n", other.get("return").asText(), "one CPU only");
     }
 
     @Test
