@@ -87,7 +87,7 @@ final class Hmp {
             new Command("x", "/fmt addr", "virtual memory dump starting at 'addr'",
                     (c, a) -> MemoryDump.x(c.machine(), cpu(c), a)),
             new Command("xp", "/fmt addr", "physical memory dump starting at 'addr'",
-                    (c, a) -> MemoryDump.xp(c.machine(), a)));
+                    (c, a) -> MemoryDump.xp(c.machine(), c.machine().cpus().isEmpty() ? null : cpu(c), a)));
 
     private static final List<Command> INFO = List.of(
             new Command("info block", "", "show the block devices", (c, a) -> infoBlock(c)),
@@ -342,7 +342,7 @@ final class Hmp {
             throw new MemoryDump.BadArgument(parts.length < 2 ? "unexpected end of expression" : "missing filename");
         }
         ObjectNode o = Json.object();
-        o.put("val", MemoryDump.parseAddress(parts[0]));
+        o.put("val", HmpExpression.evaluate(parts[0], c.machine().cpus().isEmpty() ? null : cpu(c)));
         o.put("size", MemoryDump.parseAddress(parts[1]));
         String file = parts[2].trim();
         if (file.length() >= 2 && file.startsWith("\"") && file.endsWith("\"")) {

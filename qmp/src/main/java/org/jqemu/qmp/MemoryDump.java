@@ -20,16 +20,17 @@ final class MemoryDump {
         }
     }
 
-    static String xp(Machine m, String args) throws BadArgument {
-        return parseAndDump(GuestMemory.physical(m), args);
+    /** {@code xp}; {@code cpu} (may be null) gives the registers an address may name. */
+    static String xp(Machine m, Cpu cpu, String args) throws BadArgument {
+        return parseAndDump(GuestMemory.physical(m), cpu, args);
     }
 
     /** {@code x}: virtual addresses of {@code cpu}; an unmapped line ends the dump as in QEMU. */
     static String x(Machine m, Cpu cpu, String args) throws BadArgument {
-        return parseAndDump(GuestMemory.virtual(m, cpu), args);
+        return parseAndDump(GuestMemory.virtual(m, cpu), cpu, args);
     }
 
-    private static String parseAndDump(GuestMemory mem, String args) throws BadArgument {
+    private static String parseAndDump(GuestMemory mem, Cpu cpu, String args) throws BadArgument {
         String rest = args.trim();
         int count = 1;
         char format = 'x';
@@ -63,7 +64,7 @@ final class MemoryDump {
         if (rest.isEmpty()) {
             throw new BadArgument("unexpected end of expression");
         }
-        long addr = parseAddress(rest);
+        long addr = HmpExpression.evaluate(rest, cpu);
         return dump(mem, addr, count, format, size);
     }
 

@@ -142,6 +142,11 @@ class MonitorMemoryAndDevicesTest {
         assertEquals("0000000070000000: 0x11223344 0x55667788\r\n", hmp("x /2x 0x70000000"));
         assertEquals("0000000000003000: 0x11223344 0x55667788\r\n", hmp("xp /2x 0x3000"));
         assertEquals("0000000000001000: Cannot access memory\r\n", hmp("x /2x 0x1000"));
+        // registers of the CPU's dump in addresses: EIP=00001000, EBX=00000002
+        assertEquals("0000000000003000: 0x11223344\r\n", hmp("xp $pc+0x2000"));
+        assertEquals("0000000000003004: 0x55667788\r\n", hmp("xp 0x3000+$ebx+$ebx"));
+        assertEquals("0000000070000004: 0x55667788\r\n", hmp("x 0x70000008-4"));
+        assertEquals("unknown register 'r99'\r\nTry \"help xp\" for more information\r\n", hmp("xp $r99"));
         // HMP's memsave is QMP's with positional arguments
         Path f = dir.resolve("h.bin");
         assertEquals("", hmp("memsave 0x70000000 8 \"" + f + "\""));
