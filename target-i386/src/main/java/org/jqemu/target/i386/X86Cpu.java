@@ -184,6 +184,16 @@ public final class X86Cpu implements TcgCpu {
     }
 
     @Override
+    public String dumpRegisters() {
+        return X86CpuDump.registers(this);
+    }
+
+    @Override
+    public long translate(long vaddr) {
+        return X86CpuDump.translate(this, vaddr);
+    }
+
+    @Override
     public void setKicker(Runnable kicker) {
         this.kicker = kicker;
     }
