@@ -9,6 +9,7 @@ import java.util.List;
 import org.jqemu.hw.acpi.Piix4Pm;
 import org.jqemu.hw.audio.PcSpeaker;
 import org.jqemu.hw.chr.IsaSerialType;
+import org.jqemu.hw.display.VgaPciType;
 import org.jqemu.hw.input.I8042;
 import org.jqemu.hw.intc.ApicBus;
 import org.jqemu.hw.intc.I8259;
@@ -45,7 +46,7 @@ import org.jqemu.target.i386.X86InterruptSource;
  * interrupt routing, reset port 0xCF9) and PIIX4 power management (ACPI PM registers, SCI), the
  * local APICs and the I/O APIC, the HPET, and QEMU's fw_cfg device.
  *
- * <p>Not there yet: VGA (the 0xA0000-0xBFFFF window is plain RAM), IDE/floppy, ACPI
+ * <p>Not there yet: IDE/floppy, ACPI
  * tables (firmware's), and the CPU side of the local APIC beyond INTR (see {@link #connectCpu}).
  */
 public final class PcMachine implements MachineType {
@@ -242,6 +243,11 @@ public final class PcMachine implements MachineType {
         machine.putComponent(FwCfg.class, fwCfg);
         machine.addDevice(fwCfg);
         fillFwCfg(fwCfg, config, ramSize, split);
+
+        // The graphics card (-vga std, the default): QEMU's standard VGA, first free slot (00:02.0).
+        if ("std".equals(config.vga)) {
+            new VgaPciType().create(machine, new org.jqemu.system.options.Opts("-vga", java.util.Map.of()));
+        }
 
         // Firmware: a BIOS ROM (-bios, or SeaBIOS by default), and/or a kernel entered directly.
         if (config.bios != null) {
