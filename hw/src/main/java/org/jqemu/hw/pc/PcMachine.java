@@ -33,6 +33,7 @@ import org.jqemu.system.memory.ContainerRegion;
 import org.jqemu.system.memory.IoRegion;
 import org.jqemu.system.memory.RamRegion;
 import org.jqemu.system.options.ConfigException;
+import org.jqemu.system.ui.Consoles;
 import org.jqemu.target.i386.X86Cpu;
 import org.jqemu.target.i386.X86InterruptSource;
 
@@ -232,6 +233,8 @@ public final class PcMachine implements MachineType {
         isa.mapPorts("i8042-data", 0x60, 1, kbc.dataPort());
         isa.mapPorts("i8042-cmd", 0x64, 1, kbc.commandPort());
         machine.addDevice(kbc);
+        Consoles.of(machine).setKeyboard(kbc.keyboard()); // keys and pointer from VNC, GL and QMP
+        Consoles.of(machine).setPointer(kbc.mouse());
         Port80 port80 = new Port80();
         isa.mapPorts("ioport80", 0x80, 1, port80.port());
         machine.addDevice(port80);
