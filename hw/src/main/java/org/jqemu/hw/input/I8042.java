@@ -152,6 +152,16 @@ public final class I8042 implements Device {
 
     int readData() {
         Output head = outputBuffer.poll();
+        // Reading takes the interrupt away; a next byte raises it again, so the edge-triggered
+        // 8259 sees one interrupt per byte (as the real controller loads the next byte later).
+        if (lastKbdIrq) {
+            lastKbdIrq = false;
+            kbdIrq.set(false);
+        }
+        if (lastAuxIrq) {
+            lastAuxIrq = false;
+            auxIrq.set(false);
+        }
         updateIrq();
         // With the buffer empty the last byte stays on the bus; reading 0x00 is close enough.
         return head == null ? 0 : head.value;
