@@ -65,12 +65,12 @@ for emu in qemu jqemu; do
     sleep 8
     c0=$(cpu "$pid"); sleep "$secs"; c1=$(cpu "$pid")
     res[$emu.idle]=$(awk -v a="$c0" -v b="$c1" -v hz="$hz" -v s="$secs" 'BEGIN{printf "%.1f", 100 * (b - a) / hz / s}')
-    "$java" "$here/VncBench.java" 127.0.0.1 $port $((secs + 6)) >/dev/null &
+    "$java" "$here/VncBench.java" 127.0.0.1 $port 3600 >/dev/null 2>&1 &
     client=$!
     sleep 4
     c0=$(cpu "$pid"); sleep "$secs"; c1=$(cpu "$pid")
     res[$emu.idlevnc]=$(awk -v a="$c0" -v b="$c1" -v hz="$hz" -v s="$secs" 'BEGIN{printf "%.1f", 100 * (b - a) / hz / s}')
-    wait $client
+    kill $client 2>/dev/null; wait $client 2>/dev/null
     stop
 done
 
