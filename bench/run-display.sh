@@ -84,8 +84,11 @@ Written by \`bench/run-display.sh\` on $(date -u '+%Y-%m-%d %H:%M') UTC; rerun i
 - QEMU: $($qemu --version | head -1)
 - jqemu: commit $(git -C "$top" rev-parse --short HEAD)
 - Command line (both): \`-machine pc -m 128 -display none -vnc 127.0.0.1:N -kernel GUEST\`
-- Guest: bench/guests/textscroll.asm, a full-screen 80x25 text scroll as fast as the CPU goes;
+- Guest: bench/guests/textscroll.asm, a full-screen 80x25 text scroll (one line, then a short
+  spin without device accesses, repeated; the scroll rate differs between the emulators);
   client bench/VncBench.java (ZRLE, CopyRect, Raw; one incremental request outstanding), ${secs} s.
+- Updates per second count frames with changes; bytes include RFB headers. A load average far
+  above the CPU count (other jobs) lowers both frame rates.
 - Idle: the IDLE build of the guest (one screen, then halted); CPU = process user + system time
   per wall second, without and with a VNC client connected.
 
