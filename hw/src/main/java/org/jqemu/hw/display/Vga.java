@@ -113,6 +113,10 @@ public final class Vga implements Device, GraphicConsole {
     // renderer scratch, used only under the surface monitor
     private int[] row = new int[VBE_MAX_XRES];
     private final int[] rgb = new int[256];
+    /** What the last text frame was drawn from: registers, cursor phase, cells and fonts. */
+    private long textStateHash;
+    private byte[] textShadow = new byte[0];
+    private byte[] textScratch = new byte[0];
 
     public Vga(Machine machine, String id) {
         this.machine = machine;
@@ -630,6 +634,10 @@ public final class Vga implements Device, GraphicConsole {
     }
 
     private void render() {
+        boolean text = !vbeEnabled() && (arIndex & 0x20) != 0 && (sr[1] & 0x20) == 0 && (gr[6] & 1) == 0;
+        if (!text) {
+            textShadow = new byte[0]; // the next text frame is drawn in full
+        }
         if (vbeEnabled()) {
             renderVbe();
         } else if ((arIndex & 0x20) == 0 || (sr[1] & 0x20) != 0) {
@@ -747,6 +755,9 @@ public final class Vga implements Device, GraphicConsole {
         int cursorEnd = Math.min(cr[0x0b] & 0x1f, cheight - 1);
         boolean blink = (ar[0x10] & 0x08) != 0;
         boolean lineGraphics = (ar[0x10] & 0x04) != 0;
+        if (textUnchanged(w, h, cursorOn, start, rows * pitch, fontA, fontB)) {
+            return; // viewers poll often; an idle text screen costs a compare, not a redraw
+        }
         for (int ty = 0; ty < rows; ty++) {
             int cellBase = start + ty * pitch;
             for (int line = 0; line < cheight; line++) {
@@ -778,6 +789,46 @@ public final class Vga implements Device, GraphicConsole {
                 }
                 surface.updateRow(ty * cheight + line, row, 0, w);
             }
+        }
+    }
+
+    /**
+     * True when nothing a text frame depends on changed since the last one: the registers and
+     * palette, the cursor's blink phase, the visible cells (planes 0-1) and both fonts (plane 2).
+     */
+    private boolean textUnchanged(int w, int h, boolean cursorOn, int start, int cells, int fontA, int fontB) {
+        long hash = java.util.Arrays.hashCode(sr);
+        hash = hash * 31 + java.util.Arrays.hashCode(gr);
+        hash = hash * 31 + java.util.Arrays.hashCode(cr);
+        hash = hash * 31 + java.util.Arrays.hashCode(ar);
+        hash = hash * 31 + java.util.Arrays.hashCode(palette);
+        hash = hash * 31 + ((long) dacMask << 32 | (long) w << 16 | h) + (cursorOn ? 1 : 0) + (vbe[VBE_ENABLE] << 8);
+        int cellBytes = 4 * Math.min(cells, 0x10000);
+        int fontBytes = 4 * 256 * 32;
+        int n = cellBytes + 2 * fontBytes;
+        if (textScratch.length != n) {
+            textScratch = new byte[n];
+        }
+        copyWrapped(4L * start, textScratch, 0, cellBytes);
+        MemorySegment.copy(vram, ValueLayout.JAVA_BYTE, 4L * fontA, textScratch, cellBytes, fontBytes);
+        MemorySegment.copy(vram, ValueLayout.JAVA_BYTE, 4L * fontB, textScratch, cellBytes + fontBytes, fontBytes);
+        boolean same = hash == textStateHash && java.util.Arrays.equals(textScratch, textShadow);
+        if (!same) {
+            textStateHash = hash;
+            byte[] t = textShadow;
+            textShadow = textScratch;
+            textScratch = t.length == n ? t : new byte[n];
+        }
+        return same;
+    }
+
+    /** Copies the cell area, which wraps at the 64 Ki-cell end of the planes. */
+    private void copyWrapped(long from, byte[] dst, int off, int len) {
+        long wrap = 4L * 0x10000;
+        int first = (int) Math.min(len, wrap - (from % wrap));
+        MemorySegment.copy(vram, ValueLayout.JAVA_BYTE, from % wrap, dst, off, first);
+        if (first < len) {
+            MemorySegment.copy(vram, ValueLayout.JAVA_BYTE, 0, dst, off + first, len - first);
         }
     }
 
