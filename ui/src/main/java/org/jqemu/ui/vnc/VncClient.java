@@ -31,6 +31,8 @@ final class VncClient {
     static final int ENC_DESKTOP_SIZE = -223;
     /** Update rate limit while changes keep coming. */
     static final long FRAME_NANOS = 33_000_000L;
+    static final long IDLE_STEP_MILLIS = 50;
+    static final long IDLE_MAX_MILLIS = 300;
 
     private final VncServer server;
     private final ByteChannel channel;
@@ -52,6 +54,8 @@ final class VncClient {
     private int lastY = -1;
     private int lastButtons;
     private boolean shiftDown;
+    private long idleMillis = FRAME_NANOS / 1_000_000;
+    private boolean inputSeen;
     private final ZrleEncoder zrleEncoder = new ZrleEncoder();
 
     /** Counters for the benchmark: bytes and framebuffer updates sent. */
@@ -257,7 +261,16 @@ final class VncClient {
         }
     }
 
+    private void inputArrived() {
+        synchronized (lock) {
+            inputSeen = true;
+            idleMillis = FRAME_NANOS / 1_000_000;
+            lock.notifyAll();
+        }
+    }
+
     private void key(boolean down, int keysym) {
+        inputArrived();
         int q = KeyCodes.keysym(keysym);
         if (q < 0) {
             return;
@@ -279,6 +292,7 @@ final class VncClient {
 
     /** RFB buttons: bit 0 left, 1 middle, 2 right, 3/4 wheel up/down; positions are absolute. */
     private void pointer(int mask, int x, int y) {
+        inputArrived();
         int dx = lastX < 0 ? 0 : x - lastX;
         int dy = lastY < 0 ? 0 : y - lastY;
         lastX = x;
@@ -335,10 +349,19 @@ final class VncClient {
                 }
             }
             if (cur == null || !sendUpdate(cur, w, h, full)) {
-                Thread.sleep(FRAME_NANOS / 1_000_000);
+                // nothing changed: look less often, as QEMU's VNC refresh backs off; client input
+                // (which usually changes the screen soon) brings the rate back at once
+                idleMillis = Math.min(idleMillis + IDLE_STEP_MILLIS, IDLE_MAX_MILLIS);
+                synchronized (lock) {
+                    if (!inputSeen) {
+                        lock.wait(idleMillis);
+                    }
+                    inputSeen = false;
+                }
                 lastGeneration = gen;
                 continue;
             }
+            idleMillis = FRAME_NANOS / 1_000_000;
             lastGeneration = gen;
             Thread.sleep(FRAME_NANOS / 1_000_000);
         }
