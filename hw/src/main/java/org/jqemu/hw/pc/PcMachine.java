@@ -9,6 +9,7 @@ import java.util.List;
 import org.jqemu.hw.acpi.Piix4Pm;
 import org.jqemu.hw.audio.PcSpeaker;
 import org.jqemu.hw.chr.IsaSerialType;
+import org.jqemu.hw.display.VgaPciType;
 import org.jqemu.hw.input.I8042;
 import org.jqemu.hw.intc.ApicBus;
 import org.jqemu.hw.intc.I8259;
@@ -32,6 +33,7 @@ import org.jqemu.system.memory.ContainerRegion;
 import org.jqemu.system.memory.IoRegion;
 import org.jqemu.system.memory.RamRegion;
 import org.jqemu.system.options.ConfigException;
+import org.jqemu.system.ui.Consoles;
 import org.jqemu.target.i386.X86Cpu;
 import org.jqemu.target.i386.X86InterruptSource;
 
@@ -45,7 +47,7 @@ import org.jqemu.target.i386.X86InterruptSource;
  * interrupt routing, reset port 0xCF9) and PIIX4 power management (ACPI PM registers, SCI), the
  * local APICs and the I/O APIC, the HPET, and QEMU's fw_cfg device.
  *
- * <p>Not there yet: VGA (the 0xA0000-0xBFFFF window is plain RAM), IDE/floppy, ACPI
+ * <p>Not there yet: IDE/floppy, ACPI
  * tables (firmware's), and the CPU side of the local APIC beyond INTR (see {@link #connectCpu}).
  */
 public final class PcMachine implements MachineType {
@@ -231,6 +233,8 @@ public final class PcMachine implements MachineType {
         isa.mapPorts("i8042-data", 0x60, 1, kbc.dataPort());
         isa.mapPorts("i8042-cmd", 0x64, 1, kbc.commandPort());
         machine.addDevice(kbc);
+        Consoles.of(machine).setKeyboard(kbc.keyboard()); // keys and pointer from VNC, GL and QMP
+        Consoles.of(machine).setPointer(kbc.mouse());
         Port80 port80 = new Port80();
         isa.mapPorts("ioport80", 0x80, 1, port80.port());
         machine.addDevice(port80);
@@ -242,6 +246,11 @@ public final class PcMachine implements MachineType {
         machine.putComponent(FwCfg.class, fwCfg);
         machine.addDevice(fwCfg);
         fillFwCfg(fwCfg, config, ramSize, split);
+
+        // The graphics card (-vga std, the default): QEMU's standard VGA, first free slot (00:02.0).
+        if ("std".equals(config.vga)) {
+            new VgaPciType().create(machine, new org.jqemu.system.options.Opts("-vga", java.util.Map.of()));
+        }
 
         // Firmware: a BIOS ROM (-bios, or SeaBIOS by default), and/or a kernel entered directly.
         if (config.bios != null) {
