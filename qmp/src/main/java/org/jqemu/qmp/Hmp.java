@@ -70,6 +70,8 @@ final class Hmp {
                 c.afterReply(() -> c.machine().requestShutdown(ShutdownCause.HOST_QMP_QUIT));
                 return "";
             }),
+            new Command("screendump", "filename [-f format]", "save screen from the display as PPM (or PNG with -f png)",
+                    Hmp::screendump),
             new Command("sendkey", "keys [hold_ms]",
                     "send keys to the VM (e.g. 'sendkey ctrl-alt-f1', default hold time=100 ms)", Hmp::sendkey),
             new Command("stop|s", "", "stop emulation", (c, a) -> {
@@ -350,6 +352,29 @@ final class Hmp {
         }
         o.put("filename", file);
         return qmp(c, qmpName, o);
+    }
+
+    /** screendump FILE [-f ppm|png], as QEMU's HMP (format flag before or after the file name). */
+    private static String screendump(QmpCall c, String args) throws QmpException, MemoryDump.BadArgument {
+        String file = null;
+        String format = null;
+        String[] words = args.trim().split("\\s+");
+        for (int i = 0; i < words.length; i++) {
+            if (words[i].equals("-f") && i + 1 < words.length) {
+                format = words[++i];
+            } else if (!words[i].isEmpty() && file == null) {
+                file = words[i];
+            }
+        }
+        if (file == null) {
+            throw new MemoryDump.BadArgument("missing filename");
+        }
+        ObjectNode o = Json.object();
+        o.put("filename", file);
+        if (format != null) {
+            o.put("format", format);
+        }
+        return qmp(c, "screendump", o);
     }
 
     /** sendkey KEYS [HOLD_MS]: KEYS are QEMU's key names joined by '-' ("ctrl-alt-f1"). */

@@ -70,6 +70,11 @@ class DisplayQmpTest {
             assertEquals(400, img.getHeight());
             assertEquals(p[15 + 3 * 721] & 0xff, (img.getRGB(1, 1) >> 16) & 0xff, "PNG and PPM show the same picture");
 
+            // HMP's screendump (through human-monitor-command) writes the same kind of file.
+            Path hmpPng = dir.resolve("hmp.png");
+            c.ok("human-monitor-command", "command-line", "screendump " + hmpPng + " -f png");
+            assertEquals(720, ImageIO.read(hmpPng.toFile()).getWidth());
+
             JsonNode vnc = c.ok("query-vnc");
             assertTrue(vnc.get("enabled").asBoolean());
             assertEquals("unix", vnc.get("family").asText());

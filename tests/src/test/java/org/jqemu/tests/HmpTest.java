@@ -138,7 +138,7 @@ class HmpTest {
             assertTrue(regs.contains("\r\nEAX=") && regs.contains("\r\nEIP=") && regs.contains("\r\nCR0="), regs);
 
             type(out, "s\t"); // several: the choices, then the line again
-            assertEquals("s\r\ns sendkey stop system_powerdown system_reset\r\n(qemu) s",
+            assertEquals("s\r\ns screendump sendkey stop system_powerdown system_reset\r\n(qemu) s",
                     readUntil(in, seen, "system_reset\r\n(qemu) s"));
             type(out, "top\r");
             readUntil(in, seen, "(qemu) ");
