@@ -73,6 +73,12 @@ public final class KvmAccelerator implements Accelerator {
             }
             a.setupVm(v, machine);
             v.attachMemory(machine.memory());
+            // The machine closes its resources after the vCPU threads stopped: vCPU fds and
+            // kvm_run mappings first, then the VM, then /dev/kvm.
+            machine.addResourceToClose(() -> {
+                v.close();
+                k.close();
+            });
             this.kvm = k;
             this.vm = v;
             this.arch = a;

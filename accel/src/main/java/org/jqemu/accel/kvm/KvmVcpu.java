@@ -396,10 +396,17 @@ public final class KvmVcpu implements CpuExecutor, AutoCloseable {
             return;
         }
         closed = true;
+        LinuxNative.close(fd);
+        Thread t = boundThread;
+        if (t != null && t.isAlive() && t != Thread.currentThread()) {
+            // A vCPU thread that did not stop still reads kvm_run and its errno cells: keep them
+            // (the process is ending anyway) rather than let it touch unmapped memory.
+            LOG.debug("kvm: vCPU {} thread still alive at close; kvm_run stays mapped", id);
+            return;
+        }
         try (Arena a = Arena.ofConfined()) {
             LinuxNative.munmap(LinuxNative.newErrnoCapture(a), run);
         }
-        LinuxNative.close(fd);
         arena.close();
     }
 }
