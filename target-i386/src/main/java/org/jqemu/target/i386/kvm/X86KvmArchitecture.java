@@ -115,7 +115,48 @@ public final class X86KvmArchitecture implements KvmArchitecture {
             vcpu.ioctl(KvmIoctl.KVM_SET_CPUID2, cpuidFor(a, x86.index()));
         }
         registers.captureLapicResetState(vcpu);
+        setTscFrequency(vm, vcpu, machine.config().cpuModel);
         return vcpu;
+    }
+
+    /**
+     * {@code -cpu MODEL,tsc-frequency=HZ} (QEMU's property): the guest's TSC rate, which KVM
+     * scales in hardware (KVM_SET_TSC_KHZ). Without it the guest's TSC runs at the host's rate,
+     * which the guest learns from kvmclock or by calibrating against the PIT, as under QEMU.
+     */
+    private static void setTscFrequency(KvmVm vm, KvmVcpu vcpu, String cpuModel) {
+        long hz = tscFrequency(cpuModel);
+        if (hz <= 0) {
+            return;
+        }
+        if (vm.kvm().checkExtension(KvmCap.KVM_CAP_TSC_CONTROL) <= 0) {
+            throw new IllegalArgumentException("kvm: this host's KVM cannot set the TSC frequency (no KVM_CAP_TSC_CONTROL)");
+        }
+        vcpu.ioctl(KvmIoctl.KVM_SET_TSC_KHZ, hz / 1000);
+    }
+
+    /** The {@code tsc-frequency=} value of a -cpu string in Hz (k/M/G suffixes as QEMU's sizes), or 0. */
+    static long tscFrequency(String cpuModel) {
+        if (cpuModel == null) {
+            return 0;
+        }
+        for (String prop : cpuModel.split(",")) {
+            if (prop.startsWith("tsc-frequency=") || prop.startsWith("tsc-freq=")) {
+                String v = prop.substring(prop.indexOf('=') + 1).trim();
+                long unit = 1;
+                char last = v.isEmpty() ? ' ' : Character.toUpperCase(v.charAt(v.length() - 1));
+                if (last == 'K' || last == 'M' || last == 'G') {
+                    unit = last == 'K' ? 1_000L : last == 'M' ? 1_000_000L : 1_000_000_000L;
+                    v = v.substring(0, v.length() - 1);
+                }
+                try {
+                    return Long.parseLong(v) * unit;
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("Parameter 'tsc-frequency' expects a number: " + prop);
+                }
+            }
+        }
+        return 0;
     }
 
     /** The CPUID table of one vCPU (see {@link X86KvmCpuid}). */

@@ -14,8 +14,9 @@ import org.jqemu.accel.kvm.KvmStructs;
  * (KVM_GET_SUPPORTED_CPUID) filtered by the {@code -cpu} model, as QEMU does. {@code max} and
  * {@code host} get everything KVM supports. The named models get their own feature words (QEMU's
  * definitions in target/i386/cpu.c: {@code qemu64}, {@code qemu32}, {@code pentium}, {@code 486}),
- * ANDed with KVM's, plus what QEMU adds under KVM by default: the hypervisor bit, x2APIC (the
- * in-kernel local APIC has it) and KVM's paravirtual leaves 0x40000000.. (kvmclock).
+ * ANDed with KVM's, plus what QEMU adds under KVM by default: the hypervisor bit (also for
+ * {@code max}), x2APIC (the in-kernel local APIC has it) and KVM's paravirtual leaves
+ * 0x40000000.. (kvmclock).
  *
  * <p>Unlike QEMU, the vendor string stays the host's: QEMU's {@code qemu64} says AuthenticAMD even
  * on Intel hosts; jqemu avoids the cross-vendor corner cases (SYSCALL/SYSENTER in compatibility
@@ -94,6 +95,9 @@ final class X86KvmCpuid {
             long from = ENTRIES + i * ENTRY_SIZE;
             long e = ENTRIES + out * ENTRY_SIZE;
             MemorySegment.copy(supported, from, t, e, ENTRY_SIZE);
+            if (model == null) {
+                hypervisorBit(t, e);
+            }
             if (model == null || filter(t, e, model, amd)) {
                 apicId(t, e, apicId);
                 out++;
@@ -101,6 +105,16 @@ final class X86KvmCpuid {
         }
         NENT.set(t, out);
         return t;
+    }
+
+    /**
+     * KVM does not list CPUID.1:ECX[31] as supported: as QEMU, jqemu sets it, so the guest looks
+     * for the hypervisor's leaves 0x40000000.. (KVM's signature, kvmclock).
+     */
+    private static void hypervisorBit(MemorySegment t, long e) {
+        if (t.get(JAVA_INT, e + FUNCTION) == 1) {
+            t.set(JAVA_INT, e + ECX, t.get(JAVA_INT, e + ECX) | HYPERVISOR);
+        }
     }
 
     private static boolean isAmd(MemorySegment s, int n) {
@@ -141,8 +155,8 @@ final class X86KvmCpuid {
                 t.set(JAVA_INT, e + EAX, m.signature());
                 int clflush = (m.edx1() & CLFLUSH) != 0 ? 8 << 8 : 0;
                 t.set(JAVA_INT, e + EBX, (1 << 16) | clflush);
-                int extra = HYPERVISOR | ((m.edx1() & APIC) != 0 ? X2APIC : 0);
-                t.set(JAVA_INT, e + ECX, t.get(JAVA_INT, e + ECX) & (m.ecx1() | extra));
+                int x2apic = (m.edx1() & APIC) != 0 ? X2APIC : 0;
+                t.set(JAVA_INT, e + ECX, (t.get(JAVA_INT, e + ECX) & (m.ecx1() | x2apic)) | HYPERVISOR);
                 t.set(JAVA_INT, e + EDX, t.get(JAVA_INT, e + EDX) & m.edx1());
             }
             case 7, 0xa, 0xd -> {

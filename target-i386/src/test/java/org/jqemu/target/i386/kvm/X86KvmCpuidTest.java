@@ -25,7 +25,7 @@ class X86KvmCpuidTest {
         int[][] rows = {
             // function, index, eax, ebx, ecx, edx
             {0, 0, 0x1f, 0x68747541, 0x444d4163, 0x69746e65}, // AuthenticAMD, max leaf 0x1f
-            {1, 0, 0x00a20f10, 0x00020800, -1, -1},
+            {1, 0, 0x00a20f10, 0x00020800, 0x7fffffff, -1}, // KVM never lists the hypervisor bit
             {7, 0, 0, -1, -1, -1},
             {7, 1, 0, -1, -1, -1},
             {0xa, 0, 0x07300403, 0, 0, 0},
@@ -113,6 +113,7 @@ class X86KvmCpuidTest {
             Map<String, List<Integer>> h = leaves(host);
             assertEquals(h.keySet(), l.keySet());
             assertEquals(h.get("1.0").get(3), l.get("1.0").get(3));
+            assertEquals(-1, l.get("1.0").get(2), "KVM's leaf-1 ECX plus the hypervisor bit");
             assertEquals(0x02020800, l.get("1.0").get(1), "only the APIC id changes");
         }
     }
@@ -134,5 +135,13 @@ class X86KvmCpuidTest {
         }
         assertEquals(15, pic);
         assertEquals(15 + 23, routes.size());
+    }
+
+    @Test
+    void tscFrequencyProperty() {
+        assertEquals(0, X86KvmArchitecture.tscFrequency(null));
+        assertEquals(0, X86KvmArchitecture.tscFrequency("qemu64"));
+        assertEquals(2_500_000_000L, X86KvmArchitecture.tscFrequency("qemu64,tsc-frequency=2500000000"));
+        assertEquals(1_800_000_000L, X86KvmArchitecture.tscFrequency("max,tsc-freq=1800M"));
     }
 }
