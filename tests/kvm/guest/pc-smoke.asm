@@ -5,11 +5,22 @@
 ;   timer interrupts               the in-kernel 8254 through the in-kernel 8259 (IRQ 0)
 ;   a device interrupt             jqemu's 16550 raises IRQ 4 (THR empty) into the in-kernel
 ;                                  8259 through KVM_IRQ_LINE
+;   a system reset              through port 0xCF9; CMOS byte 0x7E (kept across resets, as
+;                                  battery-backed CMOS is) tells the second run it follows a
+;                                  reset, which checks that the in-kernel 8259 came back in its
+;                                  power-on state (the first run left its IMR at EF; KVM and
+;                                  QEMU reset it to 00, jqemu's own model to FF)
 ; then returns, which ends the machine through isa-debug-exit (status 1 = PASS).
 ; Nothing timing-dependent is printed.
 %include "common.inc"
 NTICKS equ 3
+CMOS_FLAG equ 0x7E
 main:
+    mov al, CMOS_FLAG
+    out 0x70, al
+    in al, 0x71
+    cmp al, 0xA5
+    je after_reset
     PRINTLN "kvm pc smoke"
     mov eax, [0xFED00000]       ; HPET general capabilities and ID, low half
     shr eax, 16
@@ -83,6 +94,25 @@ main:
     je .com1
     cli
     PRINTLN "com1 interrupt"
+    mov al, CMOS_FLAG
+    out 0x70, al
+    mov al, 0xA5
+    out 0x71, al
+    PRINTLN "reset"
+    mov dx, 0xCF9
+    mov al, 0x06                ; hard reset, reset CPU
+    out dx, al
+.gone:
+    hlt
+    jmp .gone
+
+after_reset:
+    in al, 0x21
+    cmp al, 0xEF
+    jne .fresh
+    FAIL "8259 not reset (imr still ef)"
+.fresh:
+    PRINTLN "after reset: 8259 in its power-on state"
     ret
 
 timer_isr:
