@@ -159,14 +159,21 @@ public final class KvmVm implements AutoCloseable {
         }
     }
 
+    /**
+     * Per-thread argument buffers for the interrupt ioctls, which devices issue from vCPU and
+     * main-loop threads alike: after the first call on a thread they allocate nothing.
+     */
+    private final ThreadLocal<MemorySegment> irqLevelBuffer =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(KvmStructs.KVM_IRQ_LEVEL));
+    private final ThreadLocal<MemorySegment> msiBuffer =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(KvmStructs.KVM_MSI));
+
     /** KVM_IRQ_LINE: drives input {@code gsi} of the in-kernel irqchip. Safe from any thread. */
     public void setIrqLine(int gsi, boolean level) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment l = a.allocate(KvmStructs.KVM_IRQ_LEVEL);
-            IRQ.set(l, gsi);
-            IRQ_LEVEL.set(l, level ? 1 : 0);
-            Kvm.ioctl(fd, KvmIoctl.KVM_IRQ_LINE, l);
-        }
+        MemorySegment l = irqLevelBuffer.get();
+        IRQ.set(l, gsi);
+        IRQ_LEVEL.set(l, level ? 1 : 0);
+        Kvm.ioctl(fd, KvmIoctl.KVM_IRQ_LINE, l);
     }
 
     /** One route of the GSI routing table: input {@code gsi} drives {@code pin} of irqchip {@code chip}. */
@@ -206,13 +213,11 @@ public final class KvmVm implements AutoCloseable {
      * destination accepted it). Safe from any thread.
      */
     public boolean signalMsi(long address, int data) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment m = a.allocate(KvmStructs.KVM_MSI);
-            MSI_ADDRESS_LO.set(m, (int) address);
-            MSI_ADDRESS_HI.set(m, (int) (address >>> 32));
-            MSI_DATA.set(m, data);
-            return Kvm.ioctl(fd, KvmIoctl.KVM_SIGNAL_MSI, m) > 0;
-        }
+        MemorySegment m = msiBuffer.get();
+        MSI_ADDRESS_LO.set(m, (int) address);
+        MSI_ADDRESS_HI.set(m, (int) (address >>> 32));
+        MSI_DATA.set(m, data);
+        return Kvm.ioctl(fd, KvmIoctl.KVM_SIGNAL_MSI, m) > 0;
     }
 
     /** An ioctl on the VM fd with an integer argument; throws {@link KvmException} on failure. */
