@@ -48,6 +48,9 @@ public final class KvmConstants {
     public static final int KVM_IRQ_ROUTING_IRQCHIP = 1;
     public static final int KVM_IRQ_ROUTING_MSI = 2;
 
+    public static final int KVM_MP_STATE_RUNNABLE = 0;
+    public static final int KVM_MP_STATE_UNINITIALIZED = 1;
+
     /** A human name for an exit reason, for error messages ("KVM_EXIT_SHUTDOWN (8)"). */
     public static String exitReasonName(int reason) {
         for (var f : KvmConstants.class.getFields()) {

@@ -45,6 +45,8 @@ public enum KvmIoctl {
     KVM_GET_LAPIC(Dir.READ, 0x8e, KvmStructs.KVM_LAPIC_STATE),
     KVM_SET_LAPIC(Dir.WRITE, 0x8f, KvmStructs.KVM_LAPIC_STATE),
     KVM_SET_CPUID2(Dir.WRITE, 0x90, KvmStructs.KVM_CPUID2),
+    KVM_GET_MP_STATE(Dir.READ, 0x98, KvmStructs.KVM_MP_STATE),
+    KVM_SET_MP_STATE(Dir.WRITE, 0x99, KvmStructs.KVM_MP_STATE),
     KVM_SET_TSC_KHZ(Dir.NONE, 0xa2, null),
     KVM_GET_TSC_KHZ(Dir.NONE, 0xa3, null);
 

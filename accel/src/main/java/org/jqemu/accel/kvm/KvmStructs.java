@@ -169,6 +169,9 @@ public final class KvmStructs {
     /** KVM_GET/SET_LAPIC: the local APIC's register page. */
     public static final GroupLayout KVM_LAPIC_STATE = structLayout(array("regs", 1024, U8)).withName("kvm_lapic_state");
 
+    /** KVM_GET/SET_MP_STATE: running, or waiting for INIT/SIPI (an application processor after reset). */
+    public static final GroupLayout KVM_MP_STATE = structLayout(u32("mp_state")).withName("kvm_mp_state");
+
     /** KVM_GET/SET_FPU: x87, MMX and SSE state in FXSAVE's terms. */
     public static final GroupLayout KVM_FPU = structLayout(
             array("fpr", 8, sequenceLayout(16, U8)), u16("fcw"), u16("fsw"), u8("ftwx"), u8("pad1"),
@@ -179,7 +182,7 @@ public final class KvmStructs {
     public static final List<GroupLayout> ALL = List.of(KVM_RUN, KVM_USERSPACE_MEMORY_REGION, KVM_REGS,
             KVM_SEGMENT, KVM_DTABLE, KVM_SREGS, KVM_CPUID_ENTRY2, KVM_CPUID2, KVM_MSR_ENTRY, KVM_MSRS,
             KVM_IRQ_LEVEL, KVM_PIT_CONFIG, KVM_SIGNAL_MASK, KVM_IRQ_ROUTING_ENTRY, KVM_IRQ_ROUTING, KVM_MSI,
-            KVM_IRQCHIP, KVM_PIT_STATE2, KVM_LAPIC_STATE, KVM_FPU);
+            KVM_IRQCHIP, KVM_PIT_STATE2, KVM_LAPIC_STATE, KVM_MP_STATE, KVM_FPU);
 
     /**
      * A field of {@code layout} reached by member names, as a VarHandle whose only coordinate is

@@ -7,6 +7,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import org.jqemu.accel.kvm.KvmConstants;
 import org.jqemu.accel.kvm.KvmIoctl;
 import org.jqemu.accel.kvm.KvmStructs;
 import org.jqemu.accel.kvm.KvmVcpu;
@@ -65,6 +66,7 @@ final class X86KvmRegisters implements KvmVcpu.RegisterSync {
     private final MemorySegment regs = arena.allocate(KvmStructs.KVM_REGS);
     private final MemorySegment sregs = arena.allocate(KvmStructs.KVM_SREGS);
     private final MemorySegment fpuState = arena.allocate(KvmStructs.KVM_FPU);
+    private final MemorySegment mpState = arena.allocate(KvmStructs.KVM_MP_STATE);
     private final MemorySegment msrs = arena.allocate(MSR_HEADER + (SYNCED_MSRS.length + 1) * MSR_ENTRY, 8);
     /** The local APIC as KVM created it (its reset state, LINT0 in ExtINT mode on the BSP). */
     private MemorySegment lapicAtReset;
@@ -98,6 +100,10 @@ final class X86KvmRegisters implements KvmVcpu.RegisterSync {
         if (afterReset && lapicAtReset != null) {
             // After the APIC base (SET_SREGS): KVM checks the state against it.
             vcpu.ioctl(KvmIoctl.KVM_SET_LAPIC, lapicAtReset);
+            // The boot CPU runs; the others wait for INIT/SIPI, which the in-kernel APICs handle.
+            mpState.set(JAVA_INT, 0, cpu.index() == 0 ? KvmConstants.KVM_MP_STATE_RUNNABLE
+                    : KvmConstants.KVM_MP_STATE_UNINITIALIZED);
+            vcpu.ioctl(KvmIoctl.KVM_SET_MP_STATE, mpState);
         }
     }
 
