@@ -46,7 +46,7 @@ for stage in "$@"; do
         ;;
     linux)
         t0=$(now)
-        timeout 1500 "$JAVA" $JOPTS -cp "$LIB/*" org.jqemu.system.Main -machine pc,accel=kvm -m 512 \
+        timeout "${JQEMU_LINUX_TIMEOUT:-2700}" "$JAVA" $JOPTS -cp "$LIB/*" org.jqemu.system.Main -machine pc,accel=kvm -m 512 \
             -kernel "$GUEST/vmlinuz" -initrd "$GUEST/initrd.gz" -append "console=ttyS0" -display none \
             -serial "file:$WORK/linux.serial" -no-reboot 2> "$WORK/linux.stderr"
         rc=$?

@@ -22,7 +22,7 @@ REPO=$(cd "$HERE/../../.." && pwd)
 CACHE=${JQEMU_KVM_CACHE:-${HOME:?}/.cache/jqemu/kvm-nested}
 WORK=${JQEMU_KVM_WORK:-$CACHE/work}
 OUT=${JQEMU_OUT:-target-nested}
-TIMEOUT=2400
+TIMEOUT=3600
 BUILD=1
 STAGES="smoke pc linux"
 while [ $# -gt 0 ]; do
