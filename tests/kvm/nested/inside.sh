@@ -30,7 +30,7 @@ for stage in "$@"; do
         ;;
     pc)
         t0=$(now)
-        timeout 600 "$JAVA" $JOPTS -cp "$LIB/*" org.jqemu.system.Main -machine pc,accel=kvm -m 64 \
+        timeout "${JQEMU_PC_TIMEOUT:-1200}" "$JAVA" $JOPTS -cp "$LIB/*" org.jqemu.system.Main -machine pc,accel=kvm -m 64 \
             -display none -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel "$WORK/pc-smoke.bin" \
             -serial "file:$WORK/pc-smoke.serial" 2> "$WORK/pc-smoke.stderr"
         rc=$?
