@@ -78,6 +78,10 @@ public final class X86KvmArchitecture implements KvmArchitecture {
         machine.addResetHandler(powerOn::restore);
         supportedCpuid = kvm.supportedCpuid(machine.arena());
         cpuModel = X86KvmCpuid.model(machine.config().cpuModel);
+        // A TSC rate KVM cannot give is a configuration error now, not a failure at vCPU creation.
+        if (tscFrequency(machine.config().cpuModel) > 0 && kvm.checkExtension(KvmCap.KVM_CAP_TSC_CONTROL) <= 0) {
+            throw new IllegalArgumentException("kvm: this host's KVM cannot set the TSC frequency (no KVM_CAP_TSC_CONTROL)");
+        }
     }
 
     /**
@@ -115,7 +119,7 @@ public final class X86KvmArchitecture implements KvmArchitecture {
             vcpu.ioctl(KvmIoctl.KVM_SET_CPUID2, cpuidFor(a, x86.index()));
         }
         registers.captureLapicResetState(vcpu);
-        setTscFrequency(vm, vcpu, machine.config().cpuModel);
+        setTscFrequency(vcpu, machine.config().cpuModel);
         return vcpu;
     }
 
@@ -124,13 +128,10 @@ public final class X86KvmArchitecture implements KvmArchitecture {
      * scales in hardware (KVM_SET_TSC_KHZ). Without it the guest's TSC runs at the host's rate,
      * which the guest learns from kvmclock or by calibrating against the PIT, as under QEMU.
      */
-    private static void setTscFrequency(KvmVm vm, KvmVcpu vcpu, String cpuModel) {
+    private static void setTscFrequency(KvmVcpu vcpu, String cpuModel) {
         long hz = tscFrequency(cpuModel);
         if (hz <= 0) {
             return;
-        }
-        if (vm.kvm().checkExtension(KvmCap.KVM_CAP_TSC_CONTROL) <= 0) {
-            throw new IllegalArgumentException("kvm: this host's KVM cannot set the TSC frequency (no KVM_CAP_TSC_CONTROL)");
         }
         vcpu.ioctl(KvmIoctl.KVM_SET_TSC_KHZ, hz / 1000);
     }
