@@ -132,7 +132,7 @@ public final class PcMachine implements MachineType {
         List<LocalApic> lapics = new ArrayList<>();
         for (int i = 0; i < Math.max(1, config.smp); i++) {
             X86Cpu cpu = new X86Cpu(machine, i);
-            cpu.setTopology(topology.apicId(i), topology.logicalPerPackage());
+            cpu.setTopology(topology.apicId(i), topology.cores(), topology.threads());
             machine.addCpu(cpu);
             cpus.add(cpu);
             LocalApic lapic = new LocalApic(machine, apicBus, i, topology.apicId(i));

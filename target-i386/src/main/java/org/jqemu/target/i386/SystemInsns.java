@@ -325,15 +325,29 @@ public final class SystemInsns {
     /** CPUID: reads EAX (and ECX), writes EAX, EBX, ECX, EDX. */
     public void cpuid() {
         int leaf = (int) cpu.regs[0];
+        int maxBasic = cpu.model64 ? 4 : 1;
+        if (leaf > maxBasic) {
+            leaf = maxBasic; // as Intel: a basic leaf above the maximum reads as the maximum
+        }
         int a = 0;
         int b = 0;
         int c = 0;
         int d = 0;
         if (leaf == 0) {
-            a = 1;
+            a = maxBasic;
             b = word(VENDOR, 0);
             d = word(VENDOR, 4);
             c = word(VENDOR, 8);
+        } else if (leaf == 2) {
+            a = 1; // one round of descriptors, all null: caches and TLBs are described by leaf 4
+        } else if (leaf == 3) {
+            // no processor serial number
+        } else if (leaf == 4) {
+            int[] r = cacheParameters((int) cpu.regs[1]);
+            a = r[0];
+            b = r[1];
+            c = r[2];
+            d = r[3];
         } else if (leaf == 0x80000000) {
             a = cpu.model64 ? 0x80000008 : 0x80000004;
         } else if (leaf == 0x80000001) {
@@ -371,6 +385,31 @@ public final class SystemInsns {
         cpu.regs[3] = b & 0xffffffffL;
         cpu.regs[1] = c & 0xffffffffL;
         cpu.regs[2] = d & 0xffffffffL;
+    }
+
+    /**
+     * CPUID leaf 4 sub-leaf {@code index} (SDM vol. 2A, CPUID "Deterministic Cache Parameters"):
+     * QEMU's legacy caches (L1d and L1i 32 KiB 8-way, L2 4 MiB 16-way, 64-byte lines, each per
+     * core), then the null type. EAX[31:26] carries the cores per package, which Linux needs to
+     * tell cores from hyper-threads when CPUID.1 reports several logical processors.
+     */
+    private int[] cacheParameters(int index) {
+        int type;
+        int level;
+        int ways;
+        int sets;
+        switch (index) {
+            case 0 -> { type = 1; level = 1; ways = 8; sets = 64; }
+            case 1 -> { type = 2; level = 1; ways = 8; sets = 64; }
+            case 2 -> { type = 3; level = 2; ways = 16; sets = 4096; }
+            default -> {
+                return new int[4];
+            }
+        }
+        int eax = type | (level << 5) | (1 << 8) | ((cpu.threadsPerCore() - 1) << 14)
+                | ((cpu.coresPerPackage() - 1) << 26);
+        int ebx = (ways - 1) << 22 | 63; // one partition, 64-byte lines
+        return new int[] {eax, ebx, sets - 1, level == 2 ? 1 : 0}; // EDX[0]: WBINVD reaches lower levels' sharers
     }
 
     /** Four characters of {@code s} from {@code at}, little-endian, NUL-padded. */

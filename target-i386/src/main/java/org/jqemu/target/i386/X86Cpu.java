@@ -87,8 +87,9 @@ public final class X86Cpu implements TcgCpu {
     public boolean nmiBlocked;
     /** The initial APIC ID CPUID leaf 1 reports in EBX[31:24] (the board's topology; default the index). */
     private int initialApicId;
-    /** Logical processors per package for CPUID leaf 1 EBX[23:16] and the HTT flag (cores x threads). */
-    private int logicalPerPackage = 1;
+    /** Cores per package and threads per core, for CPUID leaves 1 and 4. */
+    private int coresPerPackage = 1;
+    private int threadsPerCore = 1;
     /** Address mask for the A20 gate: ~0 when enabled, ~(1 << 20) when disabled. */
     public long a20Mask = ~0L;
 
@@ -314,18 +315,28 @@ public final class X86Cpu implements TcgCpu {
         return apic;
     }
 
-    /** Sets what CPUID leaf 1 reports of the topology: initial APIC ID and logical processors per package. */
-    public void setTopology(int initialApicId, int logicalPerPackage) {
+    /** Sets what CPUID reports of the topology: the initial APIC ID, cores per package, threads per core. */
+    public void setTopology(int initialApicId, int coresPerPackage, int threadsPerCore) {
         this.initialApicId = initialApicId;
-        this.logicalPerPackage = Math.max(1, logicalPerPackage);
+        this.coresPerPackage = Math.max(1, coresPerPackage);
+        this.threadsPerCore = Math.max(1, threadsPerCore);
     }
 
     public int initialApicId() {
         return initialApicId;
     }
 
+    /** Logical processors per package (CPUID leaf 1 EBX[23:16] when above one). */
     public int logicalPerPackage() {
-        return logicalPerPackage;
+        return coresPerPackage * threadsPerCore;
+    }
+
+    public int coresPerPackage() {
+        return coresPerPackage;
+    }
+
+    public int threadsPerCore() {
+        return threadsPerCore;
     }
 
     /** MOV from CR8: the APIC's task priority class (SDM 10.8.6.1). */

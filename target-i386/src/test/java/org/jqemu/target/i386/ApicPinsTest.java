@@ -139,16 +139,26 @@ class ApicPinsTest {
 
     @Test
     void cpuidReportsApicFlagAndTopology() {
-        cpu.setTopology(3, 4);
+        cpu.setTopology(3, 2, 2);
         cpu.regs[0] = 1;
         cpu.sys.cpuid();
         assertEquals((3L << 24) | (4 << 16), cpu.regs[3] & 0xffff0000L, "initial APIC ID, logical count");
         assertTrue((cpu.regs[2] & SystemInsns.FEAT_APIC) != 0);
         assertTrue((cpu.regs[2] & SystemInsns.FEAT_HTT) != 0);
         assertTrue((cpu.regs[1] & 0x8000_0000L) != 0, "hypervisor bit, as QEMU");
+        cpu.regs[0] = 4;
+        cpu.regs[1] = 0;
+        cpu.sys.cpuid();
+        assertEquals(1, cpu.regs[0] & 0x1f, "sub-leaf 0: a data cache");
+        assertEquals(1, (cpu.regs[0] >>> 26) & 0x3f, "two cores per package");
+        assertEquals(1, (cpu.regs[0] >>> 14) & 0xfff, "two threads share it");
+        cpu.regs[0] = 4;
+        cpu.regs[1] = 3;
+        cpu.sys.cpuid();
+        assertEquals(0, cpu.regs[0] & 0x1f, "sub-leaf 3: no more caches");
 
         apic.base = 0xfee00000L; // globally disabled: CPUID hides the APIC (SDM 10.4.3)
-        cpu.setTopology(0, 1);
+        cpu.setTopology(0, 1, 1);
         cpu.regs[0] = 1;
         cpu.sys.cpuid();
         assertEquals(0, cpu.regs[2] & (SystemInsns.FEAT_APIC | SystemInsns.FEAT_HTT));
