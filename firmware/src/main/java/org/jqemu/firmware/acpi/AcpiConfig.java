@@ -4,7 +4,7 @@ package org.jqemu.firmware.acpi;
  * What a board tells the ACPI table builder about itself: memory, CPUs, and where its chipset
  * devices sit. Addresses are physical, ports are I/O ports.
  *
- * @param cpus number of CPUs; CPU i has local APIC ID i
+ * @param cpus number of CPUs
  * @param ramBelow4g RAM mapped from address 0 (the PCI memory hole starts here)
  * @param ramAbove4g RAM mapped from 4 GiB
  * @param localApicBase the local APICs' MMIO window (0xFEE00000)
@@ -23,10 +23,20 @@ package org.jqemu.firmware.acpi;
  * @param rtcCenturyIndex the CMOS index of the century byte, or 0
  * @param pirqIrqs the ISA IRQ each PCI interrupt line PIRQA-D is routed to (the firmware programs
  *     the router so), or null when PCI interrupts are not described
+ * @param apicIds the local APIC ID of each CPU (the board's topology may leave gaps), or null
+ *     when CPU i has APIC ID i
  */
 public record AcpiConfig(int cpus, long ramBelow4g, long ramAbove4g, long localApicBase, long ioApicBase,
                          int ioApicId, long hpetBase, int hpetBlockId, int pmIoBase, boolean pmTimer32, int sciIrq,
-                         int smiCmdPort, int resetPort, int resetValue, int rtcCenturyIndex, int[] pirqIrqs) {
+                         int smiCmdPort, int resetPort, int resetValue, int rtcCenturyIndex, int[] pirqIrqs,
+                         int[] apicIds) {
+    public AcpiConfig(int cpus, long ramBelow4g, long ramAbove4g, long localApicBase, long ioApicBase, int ioApicId,
+                      long hpetBase, int hpetBlockId, int pmIoBase, boolean pmTimer32, int sciIrq, int smiCmdPort,
+                      int resetPort, int resetValue, int rtcCenturyIndex, int[] pirqIrqs) {
+        this(cpus, ramBelow4g, ramAbove4g, localApicBase, ioApicBase, ioApicId, hpetBase, hpetBlockId, pmIoBase,
+                pmTimer32, sciIrq, smiCmdPort, resetPort, resetValue, rtcCenturyIndex, pirqIrqs, null);
+    }
+
     public AcpiConfig {
         if (cpus < 1 || cpus > 255) {
             throw new IllegalArgumentException("cpus " + cpus);
@@ -38,5 +48,25 @@ public record AcpiConfig(int cpus, long ramBelow4g, long ramAbove4g, long localA
             throw new IllegalArgumentException("need the IRQs of PIRQA-D, got " + pirqIrqs.length);
         }
         pirqIrqs = pirqIrqs == null ? null : pirqIrqs.clone();
+        if (apicIds == null) {
+            apicIds = new int[cpus];
+            for (int i = 0; i < cpus; i++) {
+                apicIds[i] = i;
+            }
+        }
+        if (apicIds.length != cpus) {
+            throw new IllegalArgumentException("need " + cpus + " APIC IDs, got " + apicIds.length);
+        }
+        for (int id : apicIds) {
+            if (id < 0 || id > 254) {
+                throw new IllegalArgumentException("APIC ID " + id + " needs x2APIC");
+            }
+        }
+        apicIds = apicIds.clone();
+    }
+
+    /** The local APIC ID of CPU {@code i}. */
+    public int apicId(int i) {
+        return apicIds[i];
     }
 }

@@ -245,7 +245,7 @@ public final class AcpiTables {
         b.putInt((int) c.localApicBase());
         b.putInt(1); // PCAT_COMPAT: there are 8259s too
         for (int i = 0; i < c.cpus(); i++) {
-            b.put((byte) MADT_LOCAL_APIC).put((byte) 8).put((byte) i).put((byte) i).putInt(1);
+            b.put((byte) MADT_LOCAL_APIC).put((byte) 8).put((byte) i).put((byte) c.apicId(i)).putInt(1);
         }
         b.put((byte) MADT_IO_APIC).put((byte) 12).put((byte) c.ioApicId()).put((byte) 0)
                 .putInt((int) c.ioApicBase()).putInt(0);

@@ -192,6 +192,11 @@ public final class Piix4Pm extends PciDevice {
         return new MemoryOps() {
             @Override
             public long read(long offset, int size) {
+                if (offset == 0x08 && size == 4) {
+                    // PM_TMR in one sample: built byte by byte, a carry between two reads of the
+                    // clock could make the timer run backwards (Linux: "PM-Timer had inconsistent results").
+                    return pmTimer();
+                }
                 long v = 0;
                 for (int i = 0; i < size; i++) {
                     v |= (long) readByte((int) offset + i) << (8 * i);

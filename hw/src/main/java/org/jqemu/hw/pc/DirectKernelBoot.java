@@ -92,25 +92,10 @@ final class DirectKernelBoot {
         });
     }
 
-    /**
-     * The 32-bit boot protocol's entry state, set through X86Cpu's public state: the multiboot
-     * entry gives flat 32-bit protected mode with paging and interrupts off; the Linux protocol
-     * then wants its own selectors, its GDT loaded, ESI = boot_params and EBX/EBP/EDI zero.
-     * LEAD: an {@code X86Cpu.enterProtectedMode(eip, gdtBase, gdtLimit, cs, ds)} would say this
-     * directly.
-     */
+    /** The 32-bit boot protocol's entry state (the boot CPU; the others wait for startup IPIs). */
     static void enterLinux(X86Cpu cpu, LinuxBootLoader.Entry entry) {
-        cpu.enterMultiboot(entry.eip(), 0, 0);
-        for (int s = 0; s < 6; s++) {
-            cpu.segSel[s] = s == X86Cpu.CS ? entry.codeSelector() : entry.dataSelector();
-        }
-        cpu.gdtBase = entry.gdtBase();
-        cpu.gdtLimit = entry.gdtLimit();
-        cpu.regs[0] = 0;            // EAX
-        cpu.regs[3] = 0;            // EBX
-        cpu.regs[5] = 0;            // EBP
-        cpu.regs[6] = entry.esi();  // ESI: boot_params
-        cpu.regs[7] = 0;            // EDI
+        cpu.enterLinux32(entry.eip(), entry.esi(), entry.gdtBase(), entry.gdtLimit(), entry.codeSelector(),
+                entry.dataSelector());
     }
 
     /** The ISA IRQs of PIRQA-D, as SeaBIOS routes them on QEMU's pc. */
@@ -139,9 +124,15 @@ final class DirectKernelBoot {
         int pmBase = pm != null && pm.ioBase() > 0 ? (int) pm.ioBase() : PcMachine.PM_IO_BASE;
         // The HPET's event timer block ID is the low half of its capabilities register: ask the device.
         int hpetId = machine.memory().read32(PcMachine.HPET_BASE);
-        return new AcpiConfig(Math.max(1, machine.config().smp), ramBelow4g, ramAbove4g, ApicBus.DEFAULT_BASE,
+        int cpus = Math.max(1, machine.config().smp);
+        CpuTopology topology = CpuTopology.of(machine.config());
+        int[] apicIds = new int[cpus];
+        for (int i = 0; i < cpus; i++) {
+            apicIds[i] = topology.apicId(i);
+        }
+        return new AcpiConfig(cpus, ramBelow4g, ramAbove4g, ApicBus.DEFAULT_BASE,
                 PcMachine.IOAPIC_BASE, PcMachine.IOAPIC_ID, PcMachine.HPET_BASE, hpetId, pmBase, false, 9,
-                0xb2, 0xcf9, 0x06, Mc146818Rtc.REG_CENTURY, PIRQ_IRQS.clone());
+                0xb2, 0xcf9, 0x06, Mc146818Rtc.REG_CENTURY, PIRQ_IRQS.clone(), apicIds);
     }
 
     static byte[] readInitrd(String path) throws ConfigException {

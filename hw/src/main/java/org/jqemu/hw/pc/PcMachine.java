@@ -37,7 +37,6 @@ import org.jqemu.system.memory.RamRegion;
 import org.jqemu.system.options.ConfigException;
 import org.jqemu.system.ui.Consoles;
 import org.jqemu.target.i386.X86Cpu;
-import org.jqemu.target.i386.X86InterruptSource;
 
 /**
  * The {@code pc} machine: QEMU's "Standard PC (i440FX + PIIX, 1996)" as far as jqemu has built it.
@@ -49,8 +48,7 @@ import org.jqemu.target.i386.X86InterruptSource;
  * interrupt routing, reset port 0xCF9) and PIIX4 power management (ACPI PM registers, SCI), the
  * local APICs and the I/O APIC, the HPET, and QEMU's fw_cfg device.
  *
- * <p>Not there yet: IDE/floppy, ACPI
- * tables (firmware's), and the CPU side of the local APIC beyond INTR (see {@link #connectCpu}).
+ * <p>Not there yet: IDE/floppy.
  */
 public final class PcMachine implements MachineType {
     /** RAM from here to 4 GiB is left for PCI devices and the BIOS: QEMU's gigabyte-aligned split. */
@@ -87,9 +85,10 @@ public final class PcMachine implements MachineType {
         return true;
     }
 
+    /** As QEMU's pc: the xAPIC's 8-bit IDs, 0xFF being the broadcast address. */
     @Override
     public int maxCpus() {
-        return 1;
+        return 255;
     }
 
     /** The models target-i386 provides (to be kept in step with the CPU engineers' list). */
@@ -126,9 +125,13 @@ public final class PcMachine implements MachineType {
         RamRegion pcRom = RamRegion.allocate(machine.arena(), "pc.rom", 0x20000, true);
         memory.add(0xc0000, pcRom, 1);
 
+        // CPU 0 boots; the others wait for the startup IPIs the guest sends them (-smp topology
+        // decides their APIC IDs, as QEMU's).
+        CpuTopology topology = CpuTopology.of(config);
         List<X86Cpu> cpus = new ArrayList<>();
         for (int i = 0; i < Math.max(1, config.smp); i++) {
             X86Cpu c = new X86Cpu(machine, i);
+            c.setTopology(topology.apicId(i), topology.cores(), topology.threads());
             machine.addCpu(c);
             cpus.add(c);
         }
@@ -153,7 +156,7 @@ public final class PcMachine implements MachineType {
             memory.add(ApicBus.DEFAULT_BASE, new IoRegion("apic", ApicBus.MMIO_SIZE, apicBus.mmio()));
             List<LocalApic> lapics = new ArrayList<>();
             for (int i = 0; i < cpus.size(); i++) {
-                LocalApic lapic = new LocalApic(machine, apicBus, i, i);
+                LocalApic lapic = new LocalApic(machine, apicBus, i, topology.apicId(i));
                 machine.addDevice(lapic);
                 lapics.add(lapic);
             }
@@ -251,10 +254,12 @@ public final class PcMachine implements MachineType {
         }
 
         // A20 gate and reset: port 0x92 and the keyboard controller (keyboard IRQ1, mouse IRQ12).
-        Port92 port92 = new Port92(machine, cpu::setA20);
+        // The A20 gate is one wire to every CPU.
+        java.util.function.Consumer<Boolean> a20 = on -> cpus.forEach(c -> c.setA20(on));
+        Port92 port92 = new Port92(machine, a20);
         isa.mapPorts("port92", 0x92, 1, port92.port());
         machine.addDevice(port92);
-        I8042 kbc = new I8042(machine, isa.irq(1), isa.irq(12), cpu::setA20);
+        I8042 kbc = new I8042(machine, isa.irq(1), isa.irq(12), a20);
         isa.mapPorts("i8042-data", 0x60, 1, kbc.dataPort());
         isa.mapPorts("i8042-cmd", 0x64, 1, kbc.commandPort());
         machine.addDevice(kbc);
@@ -320,42 +325,11 @@ public final class PcMachine implements MachineType {
     }
 
     /**
-     * Interim CPU hookup through the CPU's current public API (INTR pin + acknowledge): enough for
-     * 8259, I/O APIC and APIC-timer interrupts on the boot CPU. NMI, INIT and SIPI, CR8 and MSR
-     * 0x1B need the CPU to take the APIC as its {@code X86InterruptSource} (see that interface);
-     * until then they are logged as unimplemented. LEAD: replace this method's body with
-     * {@code cpu.setInterruptSource(apic)} once target-i386 offers it.
+     * The CPU takes its local APIC as its interrupt source: INTR (APIC vectors and the 8259 through
+     * LINT0), NMI, INIT and SIPI, IA32_APIC_BASE and CR8 (the TPR).
      */
     private static void connectCpu(Machine machine, X86Cpu cpu, LocalApic apic) {
-        IrqLine intr = cpu.intrLine();
-        cpu.setInterruptController(apic);
-        apic.connect(new X86InterruptSource.Pins() {
-            @Override
-            public void interruptRequest(boolean pending) {
-                intr.set(pending);
-            }
-
-            @Override
-            public void nmi() {
-                unimplemented("NMI");
-            }
-
-            @Override
-            public void init() {
-                unimplemented("INIT");
-            }
-
-            @Override
-            public void startup(int vector) {
-                unimplemented("SIPI");
-            }
-
-            private void unimplemented(String what) {
-                if (machine.log().unimp) {
-                    machine.log().unimplemented("CPU %d: %s from the local APIC not wired yet", cpu.index(), what);
-                }
-            }
-        });
+        cpu.setInterruptSource(apic);
     }
 
     /** The BIOS image's ISA window, as the PAM logic reads it for write-only shadow segments. */

@@ -53,7 +53,7 @@ class PcMachineTest {
         assertTrue(pc.isDefault());
         assertEquals(List.of("pc-i440fx"), pc.aliases());
         assertEquals("Standard PC (i440FX + PIIX, 1996)", pc.description());
-        assertEquals(1, pc.maxCpus());
+        assertEquals(255, pc.maxCpus());
         assertEquals(128L << 20, pc.defaultRamSize());
     }
 

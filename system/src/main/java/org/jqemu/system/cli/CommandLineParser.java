@@ -263,7 +263,19 @@ public final class CommandLineParser {
         if (cpus < 1 || cpus > 4096) {
             throw new ConfigException(where + ": Invalid number of CPUs " + cpus);
         }
+        // The missing counts as QEMU (6.2 and later machine types) fills them: cores before sockets.
+        sockets = sockets > 0 ? sockets : cores > 0 ? Math.max(1, cpus / (cores * dies * threads)) : 1;
+        if (cores == 0) {
+            cores = Math.max(1, cpus / (sockets * dies * threads));
+        }
+        if (sockets * dies * cores * threads < cpus) {
+            throw new ConfigException(where + ": cpu topology: sockets (" + sockets + ") * dies (" + dies
+                    + ") * cores (" + cores + ") * threads (" + threads + ") < smp_cpus (" + cpus + ")");
+        }
         config.smp = (int) cpus;
+        config.smpSockets = (int) sockets;
+        config.smpCores = (int) (cores * dies);
+        config.smpThreads = (int) threads;
     }
 
     private static long number(Opts o, String where, String key, long def) throws ConfigException {

@@ -23,6 +23,10 @@ public final class MachineConfig {
     /** -m in bytes; 0 means the board's default. */
     public long ramSize;
     public int smp = 1;
+    /** -smp topology: sockets x cores x threads (dies count as more sockets' worth of cores here). */
+    public int smpSockets = 1;
+    public int smpCores = 1;
+    public int smpThreads = 1;
     public String kernel;
     public String initrd;
     public String append;

@@ -606,6 +606,7 @@ public final class Segmentation {
     /** IRET/IRETD; {@code nextRip} is saved in the old TSS on a nested-task return. */
     public void iret(int size, long nextRip) {
         boolean op32 = size == 4;
+        cpu.nmiBlocked = false; // IRET ends NMI blocking (SDM 6.7.1), even if it then faults
         if (cpu.longMode() && (cpu.cr0 & CR0_PE) != 0) {
             iret64(size);
             return;

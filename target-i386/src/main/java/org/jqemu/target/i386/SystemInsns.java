@@ -21,7 +21,7 @@ import org.jqemu.system.machine.Machine;
  * PSE, TSC, MSR, CX8, CMOV, MMX, FXSR, SSE and SSE2 (as QEMU's qemu32 model; exec.SseOps lists
  * the few SSE/SSE2 instructions still missing), and CPUID.1:ECX SSE3; no PAE, PGE, APIC, SEP,
  * CLFSH, MONITOR or SSSE3.
- * The TSC counts at 1 GHz: one tick per nanosecond of the machine's virtual clock.
+ * The TSC counts at {@link #TSC_HZ} of the machine's virtual clock.
  */
 public final class SystemInsns {
     /** CPUID.1:EDX feature bits. */
@@ -32,16 +32,34 @@ public final class SystemInsns {
     public static final int FEAT_ECX_SSE3 = 1, FEATURES_ECX = FEAT_ECX_SSE3;
     public static final int FEATURES_EDX = FEAT_FPU | FEAT_DE | FEAT_PSE | FEAT_TSC | FEAT_MSR | FEAT_CX8 | FEAT_CMOV
             | FEAT_MMX | FEAT_FXSR | FEAT_SSE | FEAT_SSE2;
+    /** CPUID.1:EDX on-chip APIC (while IA32_APIC_BASE enables it) and HTT (EBX[23:16] is valid). */
+    public static final int FEAT_APIC = 1 << 9, FEAT_HTT = 1 << 28;
+    /**
+     * CPUID.1:ECX[31], "running under a hypervisor", as QEMU sets it for every model: Linux then
+     * expects absent performance counters instead of reporting missing MSRs as a firmware bug.
+     */
+    public static final int FEAT_ECX_HYPERVISOR = 1 << 31;
     public static final int FEAT_PAE = 1 << 6, FEAT_SEP = 1 << 11, FEAT_PGE = 1 << 13, FEAT_PAT = 1 << 16;
     /** CPUID.1:ECX CMPXCHG16B. */
     public static final int FEAT_CX16 = 1 << 13;
-    public static final int FEATURES64_EDX = FEATURES_EDX | FEAT_PAE | FEAT_SEP | FEAT_PGE | FEAT_PAT;
+    /** CPUID.1:EDX machine-check exception and architecture, MTRRs (in QEMU's qemu64 too). */
+    public static final int FEAT_MCE = 1 << 7, FEAT_MTRR = 1 << 12, FEAT_MCA = 1 << 14;
+    public static final int FEATURES64_EDX = FEATURES_EDX | FEAT_PAE | FEAT_SEP | FEAT_PGE | FEAT_PAT | FEAT_MCE
+            | FEAT_MTRR | FEAT_MCA;
     /** CPUID.80000001:EDX SYSCALL, NX, RDTSCP, LM; ECX LAHF/SAHF in 64-bit mode. */
     public static final int EXT_SYSCALL = 1 << 11, EXT_NX = 1 << 20, EXT_RDTSCP = 1 << 27, EXT_LM = 1 << 29;
     public static final int EXT_LAHF_LM = 1;
     /** Family 6, model 3, stepping 3. */
     public static final int SIGNATURE = X86Cpu.SIGNATURE;
-    public static final long TSC_HZ = 1_000_000_000L;
+    /**
+     * The TSC rate: 100 MHz of the machine's virtual clock, the same on every CPU. Linux checks its
+     * timer interrupt by waiting 40e9 / HZ TSC cycles for five ticks (io_apic.c timer_irq_works):
+     * at 100 MHz that is 1.6 s (at a host-like 2 GHz only 80 ms), so a busy host that delays the
+     * vCPU thread does not make the kernel think IRQ0 is not wired (QEMU's TCG fails that check
+     * under load). Linux measures the rate against the HPET or PM timer; nothing assumes a value.
+     */
+    public static final long TSC_HZ = 100_000_000L;
+    private static final long NANOS_PER_TSC_TICK = 1_000_000_000L / TSC_HZ;
     private static final String VENDOR = "GenuineIntel";
     private static final String BRAND = "jqemu Virtual CPU";
 
@@ -49,12 +67,15 @@ public final class SystemInsns {
     /** IA32_MISC_ENABLE as QEMU reports it: fast string operations enabled. */
     private static final long MISC_ENABLE_DEFAULT = 1;
     public static final int MSR_SYSENTER_CS = 0x174, MSR_SYSENTER_ESP = 0x175, MSR_SYSENTER_EIP = 0x176;
-    /** The APIC base a BSP reports: 0xfee00000, enabled, BSP. */
+    /** What IA32_APIC_BASE reads without a local APIC (unit tests): 0xfee00000, enabled. */
     private static final long APIC_BASE_VALUE = 0xfee00000L | (1 << 11);
+    private static final long APIC_BASE_ENABLE = 1 << 11;
 
     private static final long CR0_BITS = CR0_PE | CR0_MP | CR0_EM | CR0_TS | CR0_ET | CR0_NE | CR0_WP | CR0_AM
             | CR0_NW | CR0_CD | CR0_PG;
-    private static final long CR4_BITS = CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_PGE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+    private static final long CR4_MCE = 1L << 6;
+    private static final long CR4_BITS = CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE | CR4_MCE | CR4_PGE | CR4_OSFXSR
+            | CR4_OSXMMEXCPT;
     private static final long CR4_PAGING = CR4_PSE | CR4_PAE | CR4_PGE;
     private static final long EFER_BITS = X86Cpu.EFER_SCE | X86Cpu.EFER_LME | X86Cpu.EFER_LMA | X86Cpu.EFER_NXE;
 
@@ -80,6 +101,9 @@ public final class SystemInsns {
     public long pat = PAT_RESET;
     public int tscAux;
     public long miscEnable = MISC_ENABLE_DEFAULT;
+    private final MachineCheck machineCheck = new MachineCheck();
+    /** The MTRRs (firmware, or a direct kernel boot standing in for it, sets them). */
+    public final Mtrrs mtrrs = new Mtrrs();
 
     public SystemInsns(X86Cpu cpu, X86Mmu mmu, InterruptUnit intr, Segmentation seg) {
         this.cpu = cpu;
@@ -89,17 +113,28 @@ public final class SystemInsns {
         this.seg = seg;
     }
 
+    /** RESET and INIT: the MSRs both clear. */
     public void reset() {
-        tscOffset = -machine.clock().nanos();
         sysenterCs = 0;
         sysenterEsp = 0;
         sysenterEip = 0;
         star = lstar = cstar = 0;
         fmask = 0;
         kernelGsBase = 0;
-        pat = PAT_RESET;
         tscAux = 0;
         miscEnable = MISC_ENABLE_DEFAULT;
+    }
+
+    /**
+     * RESET only: what INIT leaves alone (SDM vol. 3, 9.1 table 9-1; QEMU keeps the same): PAT.
+     * The TSC is not reset per CPU: every CPU reads the machine's virtual clock, so the CPUs'
+     * TSCs agree, as Linux's TSC synchronisation check expects of one package.
+     */
+    public void resetInitPreserved() {
+        tscOffset = 0;
+        pat = PAT_RESET;
+        mtrrs.reset();
+        machineCheck.reset();
     }
 
     private void requireCpl0() {
@@ -121,7 +156,7 @@ public final class SystemInsns {
                 if (!cpu.longMode()) {
                     throw intr.fault(UD);
                 }
-                yield cpu.cr8;
+                yield cpu.readCr8();
             }
             default -> throw intr.fault(UD);
         };
@@ -141,7 +176,7 @@ public final class SystemInsns {
                 if ((v & ~0xfL) != 0) {
                     throw intr.fault(GP, 0);
                 }
-                cpu.cr8 = v;
+                cpu.writeCr8(v);
             }
             default -> throw intr.fault(UD);
         }
@@ -290,15 +325,29 @@ public final class SystemInsns {
     /** CPUID: reads EAX (and ECX), writes EAX, EBX, ECX, EDX. */
     public void cpuid() {
         int leaf = (int) cpu.regs[0];
+        int maxBasic = cpu.model64 ? 4 : 1;
+        if (leaf > maxBasic) {
+            leaf = maxBasic; // as Intel: a basic leaf above the maximum reads as the maximum
+        }
         int a = 0;
         int b = 0;
         int c = 0;
         int d = 0;
         if (leaf == 0) {
-            a = 1;
+            a = maxBasic;
             b = word(VENDOR, 0);
             d = word(VENDOR, 4);
             c = word(VENDOR, 8);
+        } else if (leaf == 2) {
+            a = 1; // one round of descriptors, all null: caches and TLBs are described by leaf 4
+        } else if (leaf == 3) {
+            // no processor serial number
+        } else if (leaf == 4) {
+            int[] r = cacheParameters((int) cpu.regs[1]);
+            a = r[0];
+            b = r[1];
+            c = r[2];
+            d = r[3];
         } else if (leaf == 0x80000000) {
             a = cpu.model64 ? 0x80000008 : 0x80000004;
         } else if (leaf == 0x80000001) {
@@ -319,14 +368,48 @@ public final class SystemInsns {
         } else {
             // Leaf 1, and (as on Intel) any leaf above the maximum.
             a = SIGNATURE;
-            b = cpu.index() << 24;
+            b = cpu.initialApicId() << 24;
             d = cpu.model64 ? FEATURES64_EDX : FEATURES_EDX;
-            c = cpu.model64 ? FEATURES_ECX | FEAT_CX16 : FEATURES_ECX;
+            c = (cpu.model64 ? FEATURES_ECX | FEAT_CX16 : FEATURES_ECX) | FEAT_ECX_HYPERVISOR;
+            X86InterruptSource apic = cpu.interruptSource();
+            if (apic != null && (apic.apicBase() & APIC_BASE_ENABLE) != 0) {
+                d |= FEAT_APIC; // the flag follows IA32_APIC_BASE's global enable (SDM 10.4.3)
+            }
+            if (cpu.logicalPerPackage() > 1) {
+                // As QEMU: more than one logical processor per package sets HTT and the count.
+                b |= (cpu.logicalPerPackage() & 0xff) << 16;
+                d |= FEAT_HTT;
+            }
         }
         cpu.regs[0] = a & 0xffffffffL;
         cpu.regs[3] = b & 0xffffffffL;
         cpu.regs[1] = c & 0xffffffffL;
         cpu.regs[2] = d & 0xffffffffL;
+    }
+
+    /**
+     * CPUID leaf 4 sub-leaf {@code index} (SDM vol. 2A, CPUID "Deterministic Cache Parameters"):
+     * QEMU's legacy caches (L1d and L1i 32 KiB 8-way, L2 4 MiB 16-way, 64-byte lines, each per
+     * core), then the null type. EAX[31:26] carries the cores per package, which Linux needs to
+     * tell cores from hyper-threads when CPUID.1 reports several logical processors.
+     */
+    private int[] cacheParameters(int index) {
+        int type;
+        int level;
+        int ways;
+        int sets;
+        switch (index) {
+            case 0 -> { type = 1; level = 1; ways = 8; sets = 64; }
+            case 1 -> { type = 2; level = 1; ways = 8; sets = 64; }
+            case 2 -> { type = 3; level = 2; ways = 16; sets = 4096; }
+            default -> {
+                return new int[4];
+            }
+        }
+        int eax = type | (level << 5) | (1 << 8) | ((cpu.threadsPerCore() - 1) << 14)
+                | ((cpu.coresPerPackage() - 1) << 26);
+        int ebx = (ways - 1) << 22 | 63; // one partition, 64-byte lines
+        return new int[] {eax, ebx, sets - 1, level == 2 ? 1 : 0}; // EDX[0]: WBINVD reaches lower levels' sharers
     }
 
     /** Four characters of {@code s} from {@code at}, little-endian, NUL-padded. */
@@ -340,7 +423,7 @@ public final class SystemInsns {
     }
 
     public long tsc() {
-        return machine.clock().nanos() + tscOffset;
+        return machine.clock().nanos() / NANOS_PER_TSC_TICK + tscOffset;
     }
 
     /** RDTSC: EDX:EAX = TSC; #GP(0) at CPL > 0 when CR4.TSD is set. */
@@ -364,7 +447,7 @@ public final class SystemInsns {
     public long rdmsrValue(int index) {
         return switch (index) {
             case MSR_TSC -> tsc();
-            case MSR_APIC_BASE -> APIC_BASE_VALUE;
+            case MSR_APIC_BASE -> apicBase();
             case MSR_SYSENTER_CS -> sysenterCs & 0xffffL;
             case MSR_SYSENTER_ESP -> sysenterEsp;
             case MSR_SYSENTER_EIP -> sysenterEip;
@@ -380,7 +463,14 @@ public final class SystemInsns {
             case MSR_GS_BASE -> cpu.segBase[X86Cpu.GS];
             case MSR_KERNEL_GS_BASE -> kernelGsBase;
             case MSR_TSC_AUX -> tscAux & 0xffffffffL;
-            default -> throw unknownMsr("rdmsr", index);
+            default -> {
+                if (cpu.model64 && MachineCheck.handles(index)) {
+                    yield machineCheck.read(index);
+                } else if (cpu.model64 && Mtrrs.handles(index)) {
+                    yield mtrrs.read(index);
+                }
+                throw unknownMsr("rdmsr", index);
+            }
         };
     }
 
@@ -392,12 +482,8 @@ public final class SystemInsns {
     /** Writes MSR {@code index}; #GP(0) for an unknown one or a bad value. */
     public void wrmsrValue(int index, long v) {
         switch (index) {
-            case MSR_TSC -> tscOffset = v - machine.clock().nanos();
-            case MSR_APIC_BASE -> {
-                if (v != APIC_BASE_VALUE && machine.log().unimp) {
-                    machine.log().unimplemented("wrmsr APIC_BASE 0x%x ignored (no local APIC)", v);
-                }
-            }
+            case MSR_TSC -> tscOffset = v - machine.clock().nanos() / NANOS_PER_TSC_TICK;
+            case MSR_APIC_BASE -> setApicBase(v);
             case MSR_SYSENTER_CS -> sysenterCs = (int) v & 0xffff;
             case MSR_SYSENTER_ESP -> sysenterEsp = canonical(v);
             case MSR_SYSENTER_EIP -> sysenterEip = canonical(v);
@@ -413,7 +499,56 @@ public final class SystemInsns {
             case MSR_GS_BASE -> cpu.segBase[X86Cpu.GS] = canonical(v);
             case MSR_KERNEL_GS_BASE -> kernelGsBase = canonical(v);
             case MSR_TSC_AUX -> tscAux = (int) v;
-            default -> throw unknownMsr("wrmsr", index);
+            default -> {
+                boolean ok;
+                if (cpu.model64 && MachineCheck.handles(index)) {
+                    ok = machineCheck.write(index, v);
+                } else if (cpu.model64 && Mtrrs.handles(index)) {
+                    ok = mtrrs.write(index, v);
+                } else {
+                    throw unknownMsr("wrmsr", index);
+                }
+                if (!ok) {
+                    if (machine.log().guestErrors) {
+                        machine.log().guestError("wrmsr 0x%x value 0x%x refused (#GP)", index, v);
+                    }
+                    throw intr.fault(GP, 0);
+                }
+            }
+        }
+    }
+
+    private long apicBase() {
+        X86InterruptSource apic = cpu.interruptSource();
+        if (apic == null) {
+            return APIC_BASE_VALUE;
+        }
+        machine.lock();
+        try {
+            return apic.apicBase();
+        } finally {
+            machine.unlock();
+        }
+    }
+
+    /** WRMSR IA32_APIC_BASE: the APIC checks the reserved bits (#GP(0) when set). */
+    private void setApicBase(long v) {
+        X86InterruptSource apic = cpu.interruptSource();
+        if (apic == null) {
+            if (v != APIC_BASE_VALUE && machine.log().unimp) {
+                machine.log().unimplemented("wrmsr APIC_BASE 0x%x ignored (no local APIC)", v);
+            }
+            return;
+        }
+        boolean ok;
+        machine.lock();
+        try {
+            ok = apic.setApicBase(v);
+        } finally {
+            machine.unlock();
+        }
+        if (!ok) {
+            throw intr.fault(GP, 0);
         }
     }
 

@@ -71,13 +71,25 @@ public final class X86Cpu implements TcgCpu {
     public long cr2;
     public long cr3;
     public long cr4;
-    /** CR8: the task-priority register (stored; no local APIC is wired to the CPU yet). */
+    /** CR8 without a local APIC (unit tests); with one, CR8 is the APIC's TPR (see {@link #readCr8()}). */
     public long cr8;
     /** IA32_EFER (MSR 0xC0000080): SCE, LME, LMA (set by the CPU when paging turns on), NXE. */
     public long efer;
     public final long[] dr = new long[8];
     public int cpl;
     public boolean halted;
+    /**
+     * The wait-for-SIPI state of an application processor (SDM vol. 3, 9.4.2 and 10.6.1): after
+     * RESET or INIT it executes nothing and only a startup IPI, or another INIT, wakes it.
+     */
+    public volatile boolean waitForSipi;
+    /** NMIs are blocked from the delivery of one until the next IRET (SDM 6.7.1). */
+    public boolean nmiBlocked;
+    /** The initial APIC ID CPUID leaf 1 reports in EBX[31:24] (the board's topology; default the index). */
+    private int initialApicId;
+    /** Cores per package and threads per core, for CPUID leaves 1 and 4. */
+    private int coresPerPackage = 1;
+    private int threadsPerCore = 1;
     /** Address mask for the A20 gate: ~0 when enabled, ~(1 << 20) when disabled. */
     public long a20Mask = ~0L;
 
@@ -93,13 +105,21 @@ public final class X86Cpu implements TcgCpu {
 
     private volatile boolean exitRequest;
     private volatile boolean intrLevel;
+    private volatile boolean nmiPending;
+    private volatile boolean initPending;
+    private volatile boolean sipiPending;
+    private volatile int sipiVector;
     private InterruptAcknowledge pic;
+    private X86InterruptSource apic;
+    private final SerialExecution serial;
     private Runnable kicker = () -> {};
 
     public X86Cpu(Machine machine, int index) {
         this.machine = machine;
         this.index = index;
         this.model64 = isModel64(machine.config().cpuModel);
+        this.initialApicId = index;
+        this.serial = SerialExecution.of(machine);
         intr = new InterruptUnit(this);
         mmu = new X86Mmu(this, intr);
         seg = new Segmentation(this, mmu, intr);
@@ -131,9 +151,52 @@ public final class X86Cpu implements TcgCpu {
         return index;
     }
 
-    /** Architectural power-on/RESET state (SDM vol. 3, 10.1 table 10-1). */
+    /**
+     * Architectural power-on/RESET state (SDM vol. 3, 10.1 table 10-1). The boot processor (index
+     * 0) then fetches from the reset vector; an application processor waits for a startup IPI.
+     */
     @Override
     public void reset() {
+        resetRegisters();
+        fpu.reset();
+        sys.resetInitPreserved();
+        nmiPending = false;
+        initPending = false;
+        sipiPending = false;
+        waitForSipi = !isBsp();
+    }
+
+    /** The boot processor: CPU 0, as IA32_APIC_BASE.BSP says on a PC. */
+    public boolean isBsp() {
+        return apic != null ? (apic.apicBase() & (1L << 8)) != 0 : index == 0;
+    }
+
+    /**
+     * INIT (SDM vol. 3, 9.1 table 9-1 "INIT" column): RESET's register state, but the x87/SSE
+     * registers, PAT and the other init-preserved MSRs keep their values; then the processor waits
+     * for a startup IPI, except the boot processor, which restarts at the reset vector.
+     */
+    private void init() {
+        resetRegisters();
+        nmiPending = false;
+        waitForSipi = !isBsp();
+    }
+
+    /**
+     * A startup IPI (SDM vol. 3, 10.6.1 "Startup"): leave wait-for-SIPI in real mode at
+     * {@code vector << 12}: CS selector {@code vector << 8}, IP 0.
+     */
+    private void startup(int vector) {
+        segSel[CS] = (vector & 0xff) << 8;
+        segBase[CS] = (long) (vector & 0xff) << 12;
+        segLimit[CS] = 0xffff;
+        segAttr[CS] = 0x9b;
+        rip = 0;
+        halted = false;
+        waitForSipi = false;
+    }
+
+    private void resetRegisters() {
         java.util.Arrays.fill(regs, 0);
         regs[2] = SIGNATURE;
         rip = 0xfff0;
@@ -170,17 +233,23 @@ public final class X86Cpu implements TcgCpu {
         dr[7] = 0x400;
         cpl = 0;
         halted = false;
+        nmiBlocked = false;
         executor.clearIrqInhibit();
         executor.flushAll();
         mmu.reset();
         intr.reset();
         sys.reset();
-        fpu.reset();
     }
 
     @Override
     public boolean hasWork() {
-        return intrLevel && (eflags & 0x200) != 0;
+        if (initPending) {
+            return true;
+        }
+        if (waitForSipi) {
+            return sipiPending;
+        }
+        return nmiPending && !nmiBlocked || intrLevel && (eflags & 0x200) != 0;
     }
 
     @Override
@@ -213,7 +282,93 @@ public final class X86Cpu implements TcgCpu {
         this.pic = pic;
     }
 
-    /** Port 0x92 / keyboard controller A20 gate. */
+    /**
+     * Connects this CPU to its local APIC (see {@link X86InterruptSource} for the contract): the
+     * APIC drives INTR, NMI, INIT and SIPI and answers the acknowledge cycle; MSR 0x1B, CR8 and
+     * CPUID's APIC flag read it.
+     */
+    public void setInterruptSource(X86InterruptSource source) {
+        this.apic = source;
+        this.pic = source;
+        source.setTscHz(SystemInsns.TSC_HZ);
+        IrqLine intr = intrLine();
+        source.connect(new X86InterruptSource.Pins() {
+            @Override
+            public void interruptRequest(boolean pending) {
+                intr.set(pending);
+            }
+
+            @Override
+            public void nmi() {
+                nmiPending = true;
+                kicker.run();
+            }
+
+            @Override
+            public void init() {
+                initPending = true;
+                kicker.run();
+            }
+
+            @Override
+            public void startup(int vector) {
+                // Latched even if INIT has not been processed yet; dropped unless the CPU then waits for SIPI.
+                sipiVector = vector;
+                sipiPending = true;
+                kicker.run();
+            }
+        });
+    }
+
+    /** The local APIC, or null when the CPU runs without one (unit tests, bare INTR boards). */
+    public X86InterruptSource interruptSource() {
+        return apic;
+    }
+
+    /** Sets what CPUID reports of the topology: the initial APIC ID, cores per package, threads per core. */
+    public void setTopology(int initialApicId, int coresPerPackage, int threadsPerCore) {
+        this.initialApicId = initialApicId;
+        this.coresPerPackage = Math.max(1, coresPerPackage);
+        this.threadsPerCore = Math.max(1, threadsPerCore);
+    }
+
+    public int initialApicId() {
+        return initialApicId;
+    }
+
+    /** Logical processors per package (CPUID leaf 1 EBX[23:16] when above one). */
+    public int logicalPerPackage() {
+        return coresPerPackage * threadsPerCore;
+    }
+
+    public int coresPerPackage() {
+        return coresPerPackage;
+    }
+
+    public int threadsPerCore() {
+        return threadsPerCore;
+    }
+
+    /** MOV from CR8: the APIC's task priority class (SDM 10.8.6.1). */
+    long readCr8() {
+        return apic != null ? (apic.tpr() >> 4) & 0xf : cr8;
+    }
+
+    /** MOV to CR8: TPR[7:4] = value[3:0], TPR[3:0] = 0. */
+    void writeCr8(long v) {
+        if (apic != null) {
+            machine.lock();
+            try {
+                apic.setTpr((int) (v & 0xf) << 4);
+            } finally {
+                machine.unlock();
+            }
+        } else {
+            cr8 = v;
+        }
+    }
+
+    /** Port 0x92 / keyboard controller A20 gate (the board applies it to every CPU). */
     public void setA20(boolean enabled) {
         long m = enabled ? ~0L : ~(1L << 20);
         if (m != a20Mask) {
@@ -243,6 +398,24 @@ public final class X86Cpu implements TcgCpu {
         halted = false;
         setA20(true);
         mmu.flushAll();
+    }
+
+    /**
+     * The Linux x86 32-bit boot protocol's entry state (Documentation/arch/x86/boot.rst, "32-bit
+     * boot protocol"): protected mode with paging and interrupts off, a loaded GDT whose
+     * {@code cs}/{@code ds} selectors are flat 4 GiB code and data (CS, DS, ES, SS = those; FS
+     * and GS too, harmlessly), ESI = the boot_params address, EBP, EDI, EBX and EAX zero.
+     */
+    public void enterLinux32(long eip, long bootParams, long gdtBase, int gdtLimit, int cs, int ds) {
+        enterMultiboot(eip, 0, 0);
+        for (int s = 0; s < 6; s++) {
+            segSel[s] = s == CS ? cs : ds;
+        }
+        this.gdtBase = gdtBase;
+        this.gdtLimit = gdtLimit;
+        regs[5] = 0;
+        regs[6] = bootParams & 0xffffffffL;
+        regs[7] = 0;
     }
 
     /** IA-32e mode is active (EFER.LMA): 64-bit or compatibility mode. */
@@ -279,12 +452,37 @@ public final class X86Cpu implements TcgCpu {
     @Override
     public int execute() {
         executor.bindThread();
+        if (serial == null) {
+            return executeLoop();
+        }
+        serial.acquire(this);
+        try {
+            return executeLoop();
+        } finally {
+            serial.release();
+        }
+    }
+
+    private int executeLoop() {
         while (true) {
             if (exitRequest) {
                 exitRequest = false;
                 return CpuExecutor.EXIT_KICKED;
             }
             executor.drainInvalidations();
+            if (initPending || sipiPending) {
+                initAndStartup();
+            }
+            if (waitForSipi) {
+                return CpuExecutor.EXIT_HALTED;
+            }
+            if (nmiPending && !nmiBlocked && !executor.irqInhibited()) {
+                nmiPending = false;
+                nmiBlocked = true;
+                halted = false;
+                intr.deliverExternal(InterruptUnit.NMI);
+                continue;
+            }
             if (halted) {
                 if (!hasWork()) {
                     return CpuExecutor.EXIT_HALTED;
@@ -297,6 +495,20 @@ public final class X86Cpu implements TcgCpu {
             }
             executor.clearIrqInhibit();
             executor.runBlocks();
+        }
+    }
+
+    /** INIT first, then a startup IPI, which only a CPU in wait-for-SIPI honours. */
+    private void initAndStartup() {
+        if (initPending) {
+            initPending = false;
+            init();
+        }
+        if (sipiPending) {
+            sipiPending = false;
+            if (waitForSipi) {
+                startup(sipiVector);
+            }
         }
     }
 
@@ -313,7 +525,8 @@ public final class X86Cpu implements TcgCpu {
 
     /** True when the execute loop must look at exits, interrupts or invalidations before the next block. */
     public boolean needsAttention() {
-        return exitRequest || (intrLevel && (eflags & 0x200) != 0) || executor.foreignPending();
+        return exitRequest || (intrLevel && (eflags & 0x200) != 0) || executor.foreignPending()
+                || nmiPending && !nmiBlocked || initPending;
     }
 
     @Override

@@ -37,7 +37,7 @@ class SysInsnsTest {
         long edx = cpu.regs[2];
         assertEquals(0x07808001L, edx & 0x07808001L, "FPU CMOV MMX FXSR SSE SSE2");
         assertTrue((edx & (1 << 4)) != 0 && (edx & (1 << 8)) != 0 && (edx & (1 << 15)) != 0, "TSC CX8 CMOV");
-        assertEquals(1, cpu.regs[1], "ECX: SSE3 only");
+        assertEquals(1 | 0x8000_0000L, cpu.regs[1], "ECX: SSE3 and the hypervisor bit");
         cpu.regs[0] = 0x80000000L;
         sys.cpuid();
         assertEquals(0x80000004L, cpu.regs[0]);
@@ -159,7 +159,8 @@ class SysInsnsTest {
         c64.regs[0] = 1;
         c64.sys.cpuid();
         assertEquals(SystemInsns.FEATURES64_EDX, c64.regs[2]);
-        assertEquals(SystemInsns.FEAT_CX16 | SystemInsns.FEAT_ECX_SSE3, c64.regs[1]);
+        assertEquals((SystemInsns.FEAT_CX16 | SystemInsns.FEAT_ECX_SSE3 | SystemInsns.FEAT_ECX_HYPERVISOR) & 0xffffffffL,
+                c64.regs[1]);
         c64.regs[0] = 0x80000008L;
         c64.sys.cpuid();
         assertEquals(0x3028, c64.regs[0], "40 physical, 48 linear address bits");
