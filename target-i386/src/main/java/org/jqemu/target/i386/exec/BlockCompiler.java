@@ -46,7 +46,9 @@ final class BlockCompiler {
             MethodTypeDesc.of(CD_int, CD_INTERP, CD_INSN.arrayType(), CD_BLOCK);
 
     // locals of run()
-    private static final int X = 1, INSNS = 2, B = 3, REGS = 4, CPU = 5, FL = 6, START = 7, LA = 9, V = 11, CNT = 13;
+    private static final int X = 1, INSNS = 2, B = 3, REGS = 4, CPU = 5, FL = 6, START = 7, LA = 9, V = 11, CNT = 13, DONE = 14, FA = 15, FB = 17, FR = 19;
+    /** A block looping on itself returns to the executor after this many instructions at the latest. */
+    private static final int LOOP_BUDGET = 1 << 22;
 
     private static final MethodHandles.Lookup LOOKUP = MethodHandles.lookup();
     private static int serial;
@@ -91,7 +93,7 @@ final class BlockCompiler {
         if (op < 0x40) {
             return (op & 7) < 6;
         }
-        if (op >= 0x50 && op <= 0x5f || op >= 0x70 && op <= 0x7f || op >= 0xb0 && op <= 0xbf) {
+        if (op >= 0x40 && op <= 0x5f || op >= 0x70 && op <= 0x7f || op >= 0xb0 && op <= 0xbf) {
             return true;
         }
         if (op >= 0x180 && op <= 0x19f || op >= 0x140 && op <= 0x14f || op >= 0x118 && op <= 0x11f) {
@@ -114,6 +116,9 @@ final class BlockCompiler {
         private final CodeBuilder c;
         private final Block b;
         private final long ipMask;
+        /** Flags kind (Flags.SUB, LOGIC, ADD) of the last inline ALU result in locals FA FB FR, or -1. */
+        private int knownOp = -1;
+        private int knownSize;
 
         Emitter(CodeBuilder c, Block b) {
             this.c = c;
@@ -127,11 +132,15 @@ final class BlockCompiler {
             c.aload(X).getfield(CD_INTERP, "F", CD_FLAGS).astore(FL);
             c.aload(CPU).getfield(CD_CPU, "rip", CD_long).lstore(START);
             c.aload(X).loadConstant(b.code64 ? 1 : 0).putfield(CD_INTERP, "m64", CD_boolean);
+            c.iconst_0().istore(DONE);
+            Label top = c.newBoundLabel();
             Insn[] insns = b.insns;
             long off = 0;
             for (int k = 0; k < insns.length; k++) {
                 Insn i = insns[k];
                 long next = off + i.len;
+                int before = knownOp;
+                knownOp = -1;
                 if (supported(i)) {
                     if (!registerOnly(i)) {
                         setStart(off);
@@ -139,6 +148,9 @@ final class BlockCompiler {
                     }
                     if (usesByteRegs(i)) {
                         c.aload(X).loadConstant(i.rex ? 1 : 0).putfield(CD_INTERP, "rex", CD_boolean);
+                    }
+                    if (flagNeutral(i)) {
+                        knownOp = before;
                     }
                     if (inline(i, k)) {
                         checkValid(k);
@@ -154,7 +166,7 @@ final class BlockCompiler {
                     c.aload(B).getfield(CD_BLOCK, "valid", CD_boolean).ifne(cont);
                     c.labelBinding(exit);
                     c.aload(X).iconst_0().putfield(CD_INTERP, "stop", CD_boolean);
-                    c.loadConstant(-(k + 1)).ireturn();
+                    returnEarly(k);
                     c.labelBinding(cont);
                 }
                 off = next;
@@ -164,7 +176,32 @@ final class BlockCompiler {
             if (supported(last) && !isJump(last)) {
                 setRip(off);
             }
-            c.loadConstant(insns.length).ireturn();
+            c.iload(DONE).loadConstant(insns.length).iadd().istore(DONE);
+            if (supported(last) && isJump(last) && last.opc != 0xc3) {
+                // A loop that branches back to this block's start goes round here instead of
+                // through the executor, as long as nothing asks for its attention.
+                Label out = c.newLabel();
+                c.aload(CPU).getfield(CD_CPU, "rip", CD_long).lload(START).lcmp().ifne(out);
+                c.iload(DONE).loadConstant(LOOP_BUDGET).if_icmpge(out);
+                c.aload(CPU).invokevirtual(CD_CPU, "needsAttention", MethodTypeDesc.of(CD_boolean)).ifne(out);
+                c.goto_(top);
+                c.labelBinding(out);
+            }
+            c.iload(DONE).ireturn();
+        }
+
+        /** Returns minus the instructions done, this one ({@code k}) included. */
+        private void returnEarly(int k) {
+            c.iload(DONE).loadConstant(k + 1).iadd().ineg().ireturn();
+        }
+
+        /** Inline instructions that leave the arithmetic flags alone. */
+        private static boolean flagNeutral(Insn i) {
+            int op = i.opc;
+            return op >= 0x50 && op <= 0x5f || op >= 0xb0 && op <= 0xbf || op >= 0x140 && op <= 0x14f
+                    || op >= 0x190 && op <= 0x19f || op >= 0x118 && op <= 0x11f || op >= 0x1b6 && op <= 0x1bf
+                    || op == 0x63 || op >= 0x88 && op <= 0x8b || op == 0x8d || op == 0x90 || op == 0xc6 || op == 0xc7
+                    || isJump(i);
         }
 
         private static boolean isJump(Insn i) {
@@ -217,7 +254,7 @@ final class BlockCompiler {
         private void checkValid(int k) {
             Label ok = c.newLabel();
             c.aload(B).getfield(CD_BLOCK, "valid", CD_boolean).ifne(ok);
-            c.loadConstant(-(k + 1)).ireturn();
+            returnEarly(k);
             c.labelBinding(ok);
         }
 
@@ -326,12 +363,162 @@ final class BlockCompiler {
             return true;
         }
 
-        private void alu(int op, int size) {
-            c.loadConstant(size).invokevirtual(CD_INTERP, "alu", MethodTypeDesc.of(CD_long, CD_int, CD_long, CD_long, CD_int));
+        /** ADC and SBB read CF and go through the interpreter's {@code alu}; the others are inline. */
+        private static boolean aluInline(int op) {
+            return op != 2 && op != 3;
         }
 
-        private void cond(int cc) {
+        /** Before the operands of {@link #alu}: the receiver and operation of the helper call. */
+        private void aluPrefix(int op) {
+            if (!aluInline(op)) {
+                c.aload(X).loadConstant(op);
+            }
+        }
+
+        /**
+         * ALU operation {@code op} on the two longs on the stack, leaving the result: the
+         * interpreter's {@code alu}, with ADD OR AND SUB XOR CMP written out so the lazy-flags
+         * record ({@link Flags#set}) is filled directly and later Jcc/SETcc/CMOVcc in the block
+         * can test the operands without asking {@link Flags}.
+         */
+        private void alu(int op, int size) {
+            if (!aluInline(op)) {
+                knownOp = -1;
+                c.loadConstant(size).invokevirtual(CD_INTERP, "alu", MethodTypeDesc.of(CD_long, CD_int, CD_long, CD_long, CD_int));
+                return;
+            }
+            long m = Interpreter.mask(size);
+            c.lstore(FB).lstore(FA);
+            if (size != 8) {
+                c.lload(FA).loadConstant(m).land().lstore(FA);
+                c.lload(FB).loadConstant(m).land().lstore(FB);
+            }
+            c.lload(FA).lload(FB);
+            int kind;
+            switch (op) {
+                case 0 -> {
+                    c.ladd();
+                    kind = Flags.ADD;
+                }
+                case 1 -> {
+                    c.lor();
+                    kind = Flags.LOGIC;
+                }
+                case 4 -> {
+                    c.land();
+                    kind = Flags.LOGIC;
+                }
+                case 6 -> {
+                    c.lxor();
+                    kind = Flags.LOGIC;
+                }
+                default -> {
+                    c.lsub();
+                    kind = Flags.SUB;
+                }
+            }
+            if (size != 8 && kind != Flags.LOGIC) {
+                c.loadConstant(m).land();
+            }
+            c.lstore(FR);
+            c.aload(FL).loadConstant(kind).putfield(CD_FLAGS, "op", CD_int);
+            c.aload(FL).loadConstant(size).putfield(CD_FLAGS, "size", CD_int);
+            c.aload(FL).lload(FA).putfield(CD_FLAGS, "a", CD_long);
+            c.aload(FL).lload(FB).putfield(CD_FLAGS, "b", CD_long);
+            c.aload(FL).lload(FR).putfield(CD_FLAGS, "res", CD_long);
+            knownOp = kind;
+            knownSize = size;
+            c.lload(FR);
+        }
+
+        private void sext(int size) {
+            if (size != 8) {
+                int sh = 64 - size * 8;
+                c.loadConstant(sh).lshl().loadConstant(sh).lshr();
+            }
+        }
+
+        /** Pushes the sign bit of the last result as a long (zero or not). */
+        private void signOfResult() {
+            c.lload(FR).loadConstant(1L << (knownSize * 8 - 1)).land().lconst_0().lcmp();
+        }
+
+        /**
+         * Jumps to {@code no} unless condition {@code cc} (0 = O ... 15 = G) holds. When an inline
+         * ALU instruction earlier in this block set the flags, the common conditions are decided
+         * from its operands (as {@link Flags#cond} would); otherwise {@link Flags#cond} is asked.
+         */
+        private void branchIfFalse(int cc, Label no) {
+            boolean neg = (cc & 1) != 0;
+            int t = cc >> 1;
+            if (knownOp == Flags.SUB && t != 0 && t != 5) {
+                switch (t) {
+                    case 1, 3 -> { // B/AE, BE/A: unsigned a vs b
+                        c.lload(FA).lload(FB);
+                        if (knownSize == 8) {
+                            c.invokestatic(ClassDesc.of("java.lang.Long"), "compareUnsigned",
+                                    MethodTypeDesc.of(CD_int, CD_long, CD_long));
+                        } else {
+                            c.lcmp();
+                        }
+                    }
+                    case 2 -> c.lload(FA).lload(FB).lcmp(); // E/NE
+                    case 4 -> signOfResult(); // S/NS
+                    default -> { // 6 L/GE, 7 LE/G: signed a vs b
+                        c.lload(FA);
+                        sext(knownSize);
+                        c.lload(FB);
+                        sext(knownSize);
+                        c.lcmp();
+                    }
+                }
+                // the int on the stack compares like a with b (or is non-zero for "sign set")
+                switch (t) {
+                    case 1 -> { if (neg) c.iflt(no); else c.ifge(no); }       // a < b
+                    case 2 -> { if (neg) c.ifeq(no); else c.ifne(no); }       // a == b
+                    case 3 -> { if (neg) c.ifle(no); else c.ifgt(no); }       // a <= b
+                    case 4 -> { if (neg) c.ifne(no); else c.ifeq(no); }       // sign set
+                    case 6 -> { if (neg) c.iflt(no); else c.ifge(no); }       // a < b signed
+                    default -> { if (neg) c.ifle(no); else c.ifgt(no); }      // a <= b signed
+                }
+                return;
+            }
+            if (knownOp == Flags.LOGIC && t != 0 && t != 5) {
+                switch (t) {
+                    case 1 -> { // CF = 0: B never, AE always
+                        if (!neg) {
+                            c.goto_(no);
+                        }
+                        return;
+                    }
+                    case 2, 3 -> c.lload(FR).lconst_0().lcmp(); // ZF (BE = ZF when CF = 0)
+                    case 4 -> signOfResult();
+                    default -> { // L/GE = SF (OF = 0); LE/G = ZF or SF = signed result <= 0
+                        c.lload(FR);
+                        sext(knownSize);
+                        c.lconst_0().lcmp();
+                    }
+                }
+                switch (t) {
+                    case 2, 3 -> { if (neg) c.ifeq(no); else c.ifne(no); }    // r == 0
+                    case 4 -> { if (neg) c.ifne(no); else c.ifeq(no); }       // sign set
+                    case 6 -> { if (neg) c.iflt(no); else c.ifge(no); }       // r < 0
+                    default -> { if (neg) c.ifle(no); else c.ifgt(no); }      // r <= 0
+                }
+                return;
+            }
+            if (knownOp == Flags.ADD && (t == 2 || t == 4)) {
+                if (t == 2) {
+                    c.lload(FR).lconst_0().lcmp();
+                    if (neg) c.ifeq(no); else c.ifne(no);
+                } else {
+                    signOfResult();
+                    if (neg) c.ifne(no); else c.ifeq(no);
+                }
+                return;
+            }
             c.aload(FL).loadConstant(cc).invokevirtual(CD_FLAGS, "cond", MethodTypeDesc.of(CD_boolean, CD_int));
+            c.ifeq(no);
         }
 
         private void jumpRel(Insn i) {
@@ -352,10 +539,19 @@ final class BlockCompiler {
             }
             if (op >= 0x70 && op <= 0x7f || op >= 0x180 && op <= 0x18f) {
                 Label skip = c.newLabel();
-                cond(op & 0xf);
-                c.ifeq(skip);
+                branchIfFalse(op & 0xf, skip);
                 jumpRel(i);
                 c.labelBinding(skip);
+                return false;
+            }
+            if (op >= 0x40 && op <= 0x4f) { // INC/DEC r (not in 64-bit mode, where these are REX)
+                int s = osz(i);
+                c.aload(X);
+                rreg(op & 7, s);
+                c.loadConstant(s).invokevirtual(CD_INTERP, op < 0x48 ? "inc" : "dec",
+                        MethodTypeDesc.of(CD_long, CD_long, CD_int));
+                c.lstore(V);
+                wregV(op & 7, s);
                 return false;
             }
             if (op >= 0x50 && op <= 0x57) {
@@ -387,8 +583,7 @@ final class BlockCompiler {
                 c.lstore(V);
                 Label no = c.newLabel();
                 Label done = c.newLabel();
-                cond(op & 0xf);
-                c.ifeq(no);
+                branchIfFalse(op & 0xf, no);
                 wregV(i.reg, s);
                 c.goto_(done);
                 c.labelBinding(no);
@@ -400,8 +595,13 @@ final class BlockCompiler {
                 return false;
             }
             if (op >= 0x190 && op <= 0x19f) {
-                cond(op & 0xf);
-                c.i2l().lstore(V);
+                Label no = c.newLabel();
+                Label done = c.newLabel();
+                branchIfFalse(op & 0xf, no);
+                c.lconst_1().lstore(V).goto_(done);
+                c.labelBinding(no);
+                c.lconst_0().lstore(V);
+                c.labelBinding(done);
                 return strmV(i, 1);
             }
             if (op >= 0x118 && op <= 0x11f || op == 0x90) {
@@ -422,7 +622,7 @@ final class BlockCompiler {
                 }
                 case 0x80, 0x81, 0x82, 0x83 -> {
                     int s = op == 0x80 || op == 0x82 ? 1 : osz(i);
-                    c.aload(X).loadConstant(i.reg);
+                    aluPrefix(i.reg);
                     rmwLoad(i, s);
                     c.loadConstant((long) i.imm);
                     alu(i.reg, s);
@@ -435,7 +635,7 @@ final class BlockCompiler {
                 }
                 case 0x84, 0x85 -> {
                     int s = op == 0x84 ? 1 : osz(i);
-                    c.aload(X).loadConstant(4);
+                    aluPrefix(4);
                     ldrm(i, s);
                     rreg(i.reg, s);
                     alu(4, s);
@@ -444,7 +644,7 @@ final class BlockCompiler {
                 }
                 case 0xa8, 0xa9 -> {
                     int s = op == 0xa8 ? 1 : osz(i);
-                    c.aload(X).loadConstant(4);
+                    aluPrefix(4);
                     rreg(0, s);
                     c.loadConstant((long) i.imm);
                     alu(4, s);
@@ -531,7 +731,7 @@ final class BlockCompiler {
             switch (form) {
                 case 0, 1 -> {
                     int s = form == 0 ? 1 : osz(i);
-                    c.aload(X).loadConstant(aop);
+                    aluPrefix(aop);
                     rmwLoad(i, s);
                     rreg(i.reg, s);
                     alu(aop, s);
@@ -544,7 +744,7 @@ final class BlockCompiler {
                 }
                 case 2, 3 -> {
                     int s = form == 2 ? 1 : osz(i);
-                    c.aload(X).loadConstant(aop);
+                    aluPrefix(aop);
                     rreg(i.reg, s);
                     ldrm(i, s);
                     alu(aop, s);
@@ -558,7 +758,7 @@ final class BlockCompiler {
                 }
                 default -> {
                     int s = form == 4 ? 1 : osz(i);
-                    c.aload(X).loadConstant(aop);
+                    aluPrefix(aop);
                     rreg(0, s);
                     c.loadConstant((long) i.imm);
                     alu(aop, s);
