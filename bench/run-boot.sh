@@ -8,7 +8,8 @@
 #   -t  seconds after which one run is killed and counted as failed (default 900)
 #   -o  report file (default: bench/RESULTS.md; only the boot section is replaced)
 #   -a  guest architecture from tests/guests/build-guest.sh (default amd64)
-# Environment: JQEMU_OUT (build folder name, default target), JQEMU_JAVA_OPTS.
+# Environment: JQEMU_OUT (build folder name, default target), JQEMU_JAVA_OPTS, GUEST_DIR (a folder
+# with vmlinuz and initrd.gz to use instead of the build-guest.sh cache, e.g. a frozen copy).
 #
 # Both emulators get the same command line (-machine pc -accel tcg -cpu qemu64 -m 512
 # -nographic -no-reboot -kernel -initrd -append console=ttyS0). Runs alternate QEMU, jqemu.
@@ -32,7 +33,7 @@ while getopts n:j:q:t:o:a: opt; do
         t) limit=$OPTARG ;;
         o) out=$OPTARG ;;
         a) arch=$OPTARG ;;
-        *) sed -n '2,13p' "$0"; exit 2 ;;
+        *) sed -n '2,15p' "$0"; exit 2 ;;
     esac
 done
 java=/usr/lib/jvm/temurin-25-jdk-amd64/bin/java
@@ -47,7 +48,11 @@ if [ ${#jqemu[@]} -eq 0 ]; then
 fi
 command -v "$qemu" >/dev/null || { echo "run-boot.sh: $qemu missing (apt-get install qemu-system-x86)" >&2; exit 1; }
 
-guest=$(bash "$top/tests/guests/build-guest.sh" --quiet "$arch" | tail -n 1) || exit 1
+if [ -n "${GUEST_DIR:-}" ]; then
+    guest=$GUEST_DIR
+else
+    guest=$(bash "$top/tests/guests/build-guest.sh" --quiet "$arch" | tail -n 1) || exit 1
+fi
 [ -s "$guest/vmlinuz" ] && [ -s "$guest/initrd.gz" ] || { echo "run-boot.sh: no guest in '$guest'" >&2; exit 1; }
 
 args=(-machine pc -accel tcg -cpu qemu64 -m 512 -nographic -no-reboot
