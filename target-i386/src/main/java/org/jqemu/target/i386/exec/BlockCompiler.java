@@ -40,6 +40,7 @@ final class BlockCompiler {
     private static final ClassDesc CD_FLAGS = ClassDesc.of("org.jqemu.target.i386.exec.Flags");
     private static final ClassDesc CD_COMPILED = ClassDesc.of("org.jqemu.target.i386.exec.CompiledBlock");
     private static final ClassDesc CD_CPU = ClassDesc.of("org.jqemu.target.i386.X86Cpu");
+    private static final ClassDesc CD_MMU = ClassDesc.of("org.jqemu.target.i386.X86Mmu");
     private static final ClassDesc CD_INSN = ClassDesc.of("org.jqemu.target.i386.decode.Insn");
     private static final ClassDesc CD_LONGS = CD_long.arrayType();
     private static final MethodTypeDesc MTD_RUN =
@@ -317,14 +318,33 @@ final class BlockCompiler {
             c.lstore(LA);
         }
 
+        /**
+         * Loads {@code size} bytes at {@link #LA}: the interpreter's {@code rd} without its
+         * data-breakpoint check (compiled blocks only run while no breakpoint is armed), calling
+         * the MMU's access of that width directly.
+         */
         private void rdLa(int size) {
-            c.aload(X).lload(LA).loadConstant(size).invokevirtual(CD_INTERP, "rd", MethodTypeDesc.of(CD_long, CD_long, CD_int));
+            c.aload(X).getfield(CD_INTERP, "mmu", CD_MMU).lload(LA);
+            switch (size) {
+                case 8 -> c.invokevirtual(CD_MMU, "read64", MethodTypeDesc.of(CD_long, CD_long));
+                case 4 -> c.invokevirtual(CD_MMU, "read32", MethodTypeDesc.of(CD_int, CD_long)).i2l()
+                        .loadConstant(0xffffffffL).land();
+                case 2 -> c.invokevirtual(CD_MMU, "read16", MethodTypeDesc.of(CD_int, CD_long)).i2l();
+                default -> c.invokevirtual(CD_MMU, "read8", MethodTypeDesc.of(CD_int, CD_long)).i2l();
+            }
         }
 
-        /** Stores local {@link #V} at {@link #LA}. */
+        /** Stores local {@link #V} at {@link #LA} (the interpreter's {@code wr}, as {@link #rdLa}). */
         private void wrLaV(int size) {
-            c.aload(X).lload(LA).loadConstant(size).lload(V)
-                    .invokevirtual(CD_INTERP, "wr", MethodTypeDesc.of(CD_void, CD_long, CD_int, CD_long));
+            c.aload(X).getfield(CD_INTERP, "mmu", CD_MMU).lload(LA).lload(V);
+            switch (size) {
+                case 8 -> c.invokevirtual(CD_MMU, "write64", MethodTypeDesc.of(CD_void, CD_long, CD_long));
+                case 4 -> c.l2i().invokevirtual(CD_MMU, "write32", MethodTypeDesc.of(CD_void, CD_long, CD_int));
+                case 2 -> c.l2i().loadConstant(0xffff).iand()
+                        .invokevirtual(CD_MMU, "write16", MethodTypeDesc.of(CD_void, CD_long, CD_int));
+                default -> c.l2i().loadConstant(0xff).iand()
+                        .invokevirtual(CD_MMU, "write8", MethodTypeDesc.of(CD_void, CD_long, CD_int));
+            }
         }
 
         /** Pushes the r/m operand (the interpreter's {@code ldrm}). */
