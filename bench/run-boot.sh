@@ -142,6 +142,10 @@ section="$work/section.md"
             r = (qw != "" && jw != "") ? sprintf("%.1f", jw / qw) : "-"
             printf "| %s | %s | %s | %s / %s | %s / %s | %s | %s |\n", date[key], kk[1], kk[2], qw, qc, jw, jc, r, load[key] } }
     ' "$here/boot-history.tsv"
+    if [ -f "$here/boot-notes.md" ]; then
+        echo
+        cat "$here/boot-notes.md"
+    fi
     echo "<!-- run-boot.sh end -->"
 } >"$section"
 
