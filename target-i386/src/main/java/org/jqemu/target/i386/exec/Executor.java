@@ -212,7 +212,7 @@ public final class Executor implements CodePageMap.Listener {
      * Executions after which a block is compiled to bytecode: -Djqemu.jit.threshold when the CPU
      * is created (0 = before its first run, negative = never).
      */
-    private final int jitThreshold = Integer.getInteger("jqemu.jit.threshold", 64);
+    private final int jitThreshold = Integer.getInteger("jqemu.jit.threshold", 2000);
     private static final System.Logger LOG = System.getLogger(Executor.class.getName());
     /** Blocks compiled (for measurements). */
     public long compiledBlocks;
