@@ -449,6 +449,11 @@ public final class X86Cpu implements TcgCpu {
         return executor.insnCount;
     }
 
+    /** Blocks translated to bytecode so far (tier 2, for tests and measurements). */
+    public long compiledBlockCount() {
+        return executor.compiledBlocks;
+    }
+
     @Override
     public int execute() {
         executor.bindThread();
