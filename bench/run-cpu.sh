@@ -102,6 +102,8 @@ cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 qemu_version=$("$qemu" --version | head -n 1)
 java_version=$(/usr/lib/jvm/temurin-25-jdk-amd64/bin/java -version 2>&1 | head -n 1)
 rev=$(git -C "$top" rev-parse --short HEAD 2>/dev/null)
+# run-boot.sh keeps its own section in the same report: carry it over.
+boot_section=$(awk '/<!-- run-boot.sh begin -->/,/<!-- run-boot.sh end -->/' "$out" 2>/dev/null)
 {
     echo "# CPU benchmark: jqemu vs QEMU TCG"
     echo
@@ -144,6 +146,10 @@ rev=$(git -C "$top" rev-parse --short HEAD 2>/dev/null)
     if [ ${#failures[@]} -gt 0 ]; then
         echo
         echo "Failures: ${failures[*]}"
+    fi
+    if [ -n "$boot_section" ]; then
+        echo
+        echo "$boot_section"
     fi
 } >"$out"
 cat "$out"

@@ -12,6 +12,15 @@ command -v gcc >/dev/null 2>&1 || need+=(gcc)
 command -v iasl >/dev/null 2>&1 || need+=(acpica-tools)  # iasl/acpiexec check the ACPI tables
 command -v passt >/dev/null 2>&1 || need+=(passt)   # -netdev user runs passt
 [ -f /usr/share/seabios/bios-256k.bin ] || need+=(seabios)   # SeaBIOS boots on the pc board in hw tests
+command -v aarch64-linux-gnu-as >/dev/null 2>&1 || need+=(binutils-aarch64-linux-gnu)   # arm64 test programs
+command -v dtc >/dev/null 2>&1 || need+=(device-tree-compiler)   # dtc checks the arm virt DTB
+command -v qemu-system-aarch64 >/dev/null 2>&1 || need+=(qemu-system-arm)   # reference DTB of QEMU's virt board
+# Display tests: a real VNC client, an X server with Mesa for the GL window, image conversion,
+# and the console font the VGA loads when no VGA BIOS runs.
+command -v vncsnapshot >/dev/null 2>&1 || need+=(vncsnapshot)
+command -v Xvfb >/dev/null 2>&1 || need+=(xvfb)
+command -v import >/dev/null 2>&1 || need+=(imagemagick)
+[ -f /usr/share/consolefonts/default8x16.psf.gz ] || need+=(console-data)
 if [ ${#need[@]} -gt 0 ]; then
     echo "install-test-deps: installing ${need[*]}" >&2
     if [ "$(id -u)" -ne 0 ]; then

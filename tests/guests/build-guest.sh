@@ -55,6 +55,10 @@ OPTIONAL_MODS=" virtio_pci_modern_dev virtio_pci_legacy_dev virtio_mmio virtio_p
 CORE_APPLETS="sh mount umount echo cat grep uname free insmod modprobe lsmod poweroff reboot
               setsid cttyhack sleep ls mkdir ln nproc date dmesg"
 
+# The ACPI power button (QMP system_powerdown): button.ko reports it as a key on /dev/input
+# (evdev.ko), where /init's acpid sees it. Absent on architectures without ACPI.
+WANT_MODS="$WANT_MODS button evdev"; OPTIONAL_MODS="$OPTIONAL_MODS button evdev "
+
 # --- arguments --------------------------------------------------------------------------------
 arches=()
 while [ $# -gt 0 ]; do
@@ -349,6 +353,13 @@ for m in $(cat /lib/modules/$KVER/jqemu-modules); do
 done
 echo "JQEMU-GUEST-MODULES loaded=$loaded failed=$failed"
 echo "virtio devices: $(ls /sys/bus/virtio/devices 2>/dev/null | tr '\n' ' ')"
+# The power button powers off, as acpid does on a distribution (QMP system_powerdown).
+if [ -e /dev/input/event0 ]; then
+    mkdir -p /etc/acpi/PWRF
+    printf '#!/bin/sh\necho JQEMU-GUEST-POWER-BUTTON >/dev/console\nsync\npoweroff -f\n' >/etc/acpi/PWRF/00000080
+    chmod 755 /etc/acpi/PWRF/00000080
+    acpid -l /dev/null
+fi
 if grep -qw 'jqemu.shell' /proc/cmdline; then
     echo "JQEMU-GUEST-SHELL"
     setsid cttyhack sh

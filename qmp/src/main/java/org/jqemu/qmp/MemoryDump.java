@@ -1,9 +1,11 @@
 package org.jqemu.qmp;
 
+import org.jqemu.system.cpu.Cpu;
 import org.jqemu.system.machine.Machine;
 
 /**
- * HMP's {@code xp /FMT ADDR}: guest physical memory as QEMU's monitor prints it. FMT is
+ * HMP's {@code x /FMT ADDR} (virtual, through the monitor CPU's page tables) and
+ * {@code xp /FMT ADDR} (physical): guest memory as QEMU's monitor prints it. FMT is
  * [count][format][size]: format x (hex, default), d, u, o, c; size b, h, w (default), g.
  * Lines start with the 16-digit address and hold 16 bytes (8 for byte-sized units). Unlike
  * QEMU, an omitted count, format or size is 1, x and w, not the previous command's.
@@ -18,7 +20,17 @@ final class MemoryDump {
         }
     }
 
-    static String xp(Machine m, String args) throws BadArgument {
+    /** {@code xp}; {@code cpu} (may be null) gives the registers an address may name. */
+    static String xp(Machine m, Cpu cpu, String args) throws BadArgument {
+        return parseAndDump(GuestMemory.physical(m), cpu, args);
+    }
+
+    /** {@code x}: virtual addresses of {@code cpu}; an unmapped line ends the dump as in QEMU. */
+    static String x(Machine m, Cpu cpu, String args) throws BadArgument {
+        return parseAndDump(GuestMemory.virtual(m, cpu), cpu, args);
+    }
+
+    private static String parseAndDump(GuestMemory mem, Cpu cpu, String args) throws BadArgument {
         String rest = args.trim();
         int count = 1;
         char format = 'x';
@@ -52,11 +64,11 @@ final class MemoryDump {
         if (rest.isEmpty()) {
             throw new BadArgument("unexpected end of expression");
         }
-        long addr = parseAddress(rest);
-        return dump(m, addr, count, format, size);
+        long addr = HmpExpression.evaluate(rest, cpu);
+        return dump(mem, addr, count, format, size);
     }
 
-    private static long parseAddress(String s) throws BadArgument {
+    static long parseAddress(String s) throws BadArgument {
         try {
             if (s.startsWith("0x") || s.startsWith("0X")) {
                 return Long.parseUnsignedLong(s.substring(2), 16);
@@ -67,7 +79,7 @@ final class MemoryDump {
         }
     }
 
-    private static String dump(Machine m, long addr, int count, char format, int size) {
+    private static String dump(GuestMemory mem, long addr, int count, char format, int size) {
         // QEMU sizes the dump and its lines before 'c' narrows the unit to bytes
         int len = count * size;
         int lineSize = size == 1 ? 8 : 16;
@@ -84,11 +96,9 @@ final class MemoryDump {
         while (len > 0) {
             out.append(String.format("%016x:", addr));
             int l = Math.min(len, lineSize);
-            m.lock(); // device registers may be behind the address
-            try {
-                m.memory().readBytes(addr, buf, 0, l);
-            } finally {
-                m.unlock();
+            if (!mem.read(addr, buf, l)) {
+                out.append(" Cannot access memory\r\n");
+                break;
             }
             for (int i = 0; i < l; i += size) {
                 long v = 0;

@@ -45,6 +45,7 @@ public final class QmpMonitor implements MachineListener {
         this.dispatcher = dispatcher;
         this.state = machine.config().startPaused ? RunState.PRELAUNCH : RunState.RUNNING;
         StandardCommands.registerAll(this);
+        DisplayCommands.registerAll(this);
         machine.addListener(this);
     }
 

@@ -18,8 +18,15 @@ public sealed interface SchemaType {
     /** An array of {@code element}. */
     record Array(SchemaType element) implements SchemaType {}
 
-    /** A JSON object with named members. */
-    record Obj(String name, List<Member> members) implements SchemaType {}
+    /**
+     * A JSON object with named members. An open object also takes members it does not name
+     * (device_add's device properties), which its command checks itself.
+     */
+    record Obj(String name, List<Member> members, boolean open) implements SchemaType {
+        public Obj(String name, List<Member> members) {
+            this(name, members, false);
+        }
+    }
 
     /** A member of an object type: a command argument or a field of a reply. */
     record Member(String name, SchemaType type, boolean optional) {}
@@ -104,7 +111,7 @@ public sealed interface SchemaType {
             }
             m.type().check(prefix + m.name(), v);
         }
-        for (var it = object.fieldNames(); it.hasNext();) {
+        for (var it = object.fieldNames(); it.hasNext() && !type.open();) {
             String name = it.next();
             if (type.members().stream().noneMatch(m -> m.name().equals(name))) {
                 throw QmpException.generic("Parameter '" + prefix + name + "' is unexpected");

@@ -18,6 +18,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.ServiceLoader;
+import org.jqemu.system.block.BlockBackends;
+import org.jqemu.system.block.RawImage;
 import org.jqemu.system.chardev.Chardev;
 import org.jqemu.system.chardev.FileChardev;
 import org.jqemu.system.chardev.MuxChardev;
@@ -31,8 +33,7 @@ import org.jqemu.system.machine.ShutdownCause;
 
 /**
  * The QMP commands jqemu implements, with QEMU's names, arguments, replies and error texts
- * (QEMU's qapi/*.json is the reference). {@code memsave} is missing: it needs the CPU's
- * virtual-to-physical translation, which the CPU interface does not offer yet.
+ * (QEMU's qapi/*.json is the reference).
  */
 final class StandardCommands {
     private StandardCommands() {}
@@ -115,6 +116,105 @@ final class StandardCommands {
                 object("q_obj_pmemsave-arg", required("val", INT), required("size", SIZE),
                         required("filename", STR)),
                 EMPTY, StandardCommands::pmemsave));
+        m.register(new QmpCommand("memsave",
+                object("q_obj_memsave-arg", required("val", INT), required("size", SIZE),
+                        required("filename", STR), optional("cpu-index", INT)),
+                EMPTY, StandardCommands::memsave));
+        m.register(new QmpCommand("query-block", EMPTY, new SchemaType.Array(BLOCK_INFO), StandardCommands::queryBlock));
+        m.register(new QmpCommand("query-pci", EMPTY, new SchemaType.Array(PCI_INFO), c -> Devices.queryPci(c.machine())));
+        m.register(new QmpCommand("device_add",
+                new SchemaType.Obj("q_obj_device_add-arg", List.of(required("driver", STR), optional("bus", STR),
+                        optional("id", STR)), true),
+                EMPTY, Devices::deviceAdd));
+        m.register(new QmpCommand("device_del", object("q_obj_device_del-arg", required("id", STR)), EMPTY,
+                Devices::deviceDel));
+    }
+
+    private static final SchemaType.Obj BLOCK_INFO = object("BlockInfo",
+            required("device", STR), required("locked", BOOL), required("removable", BOOL),
+            optional("inserted", object("BlockDeviceInfo", required("file", STR), required("node-name", STR),
+                    required("ro", BOOL), required("drv", STR), required("encrypted", BOOL),
+                    required("detect_zeroes", new SchemaType.Enum("BlockdevDetectZeroesOptions", List.of("off"))),
+                    required("bps", INT), required("bps_rd", INT), required("bps_wr", INT), required("iops", INT),
+                    required("iops_rd", INT), required("iops_wr", INT), required("write_threshold", INT),
+                    required("cache", object("BlockdevCacheInfo", required("writeback", BOOL), required("direct", BOOL),
+                            required("no-flush", BOOL))),
+                    required("image", object("ImageInfo", required("filename", STR), required("format", STR),
+                            required("virtual-size", INT))))));
+
+    private static final SchemaType.Obj PCI_INFO = object("PciInfo", required("bus", INT),
+            required("devices", new SchemaType.Array(object("PciDeviceInfo", required("bus", INT), required("slot", INT),
+                    required("function", INT),
+                    required("class_info", object("PciDeviceClass", optional("desc", STR), required("class", INT))),
+                    required("id", object("PciDeviceId", required("device", INT), required("vendor", INT),
+                            optional("subsystem", INT), optional("subsystem-vendor", INT))),
+                    optional("irq", INT), required("irq_pin", INT), required("qdev_id", STR),
+                    required("regions", new SchemaType.Array(object("PciMemoryRegion", required("bar", INT),
+                            required("type", STR), required("address", INT), required("size", INT),
+                            optional("prefetch", BOOL), optional("mem_type_64", BOOL))))))));
+
+    private static JsonNode queryBlock(QmpCall c) {
+        ArrayNode a = Json.array();
+        BlockBackends b = c.machine().component(BlockBackends.class);
+        if (b == null) {
+            return a;
+        }
+        for (var e : b.nodes().entrySet()) {
+            RawImage img = e.getValue();
+            ObjectNode o = a.addObject();
+            o.put("device", e.getKey());
+            o.put("locked", false);
+            o.put("removable", false);
+            ObjectNode in = o.putObject("inserted");
+            in.put("file", img.path().toString());
+            in.put("node-name", img.nodeName());
+            in.put("ro", img.readOnly());
+            in.put("drv", "raw");
+            in.put("encrypted", false);
+            in.put("detect_zeroes", "off");
+            for (String k : List.of("bps", "bps_rd", "bps_wr", "iops", "iops_rd", "iops_wr", "write_threshold")) {
+                in.put(k, 0);
+            }
+            ObjectNode cache = in.putObject("cache");
+            cache.put("writeback", true);
+            cache.put("direct", false);
+            cache.put("no-flush", false);
+            ObjectNode image = in.putObject("image");
+            image.put("filename", img.path().toString());
+            image.put("format", "raw");
+            image.put("virtual-size", img.size());
+        }
+        return a;
+    }
+
+    /** memsave: {@code size} bytes of the CPU's virtual memory from {@code val} into a file. */
+    private static JsonNode memsave(QmpCall c) throws QmpException {
+        long addr = c.integer("val", 0);
+        long size = c.integer("size", 0);
+        int index = (int) c.integer("cpu-index", 0);
+        List<Cpu> cpus = c.machine().cpus();
+        if (index < 0 || index >= cpus.size()) {
+            throw QmpException.generic("Parameter 'cpu-index' expects a CPU index");
+        }
+        return save(c, GuestMemory.virtual(c.machine(), cpus.get(index)), addr, size);
+    }
+
+    /** Writes guest memory to {@code filename}; QEMU's errors for a bad file or an unmapped page. */
+    private static JsonNode save(QmpCall c, GuestMemory mem, long addr, long size) throws QmpException {
+        String filename = c.string("filename");
+        byte[] chunk = new byte[(int) Math.min(size, 64 * 1024)];
+        try (OutputStream out = Files.newOutputStream(Path.of(filename))) {
+            for (long done = 0; done < size; done += chunk.length) {
+                int n = (int) Math.min(chunk.length, size - done);
+                if (!mem.read(addr + done, chunk, n)) {
+                    throw QmpException.generic(String.format("Invalid addr 0x%016x/size %d specified", addr, size));
+                }
+                out.write(chunk, 0, n);
+            }
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+            throw QmpException.generic("Could not open '" + filename + "': " + reason(e));
+        }
+        return Json.object();
     }
 
     private static JsonNode qmpCapabilities(QmpCall c) throws QmpException {
@@ -235,26 +335,7 @@ final class StandardCommands {
 
     /** pmemsave: {@code size} bytes of guest physical memory from {@code val} into a file. */
     private static JsonNode pmemsave(QmpCall c) throws QmpException {
-        long addr = c.integer("val", 0);
-        long size = c.integer("size", 0);
-        String filename = c.string("filename");
-        Machine m = c.machine();
-        byte[] chunk = new byte[(int) Math.min(size, 64 * 1024)];
-        try (OutputStream out = Files.newOutputStream(Path.of(filename))) {
-            for (long done = 0; done < size; done += chunk.length) {
-                int n = (int) Math.min(chunk.length, size - done);
-                m.lock(); // reads may reach device registers
-                try {
-                    m.memory().readBytes(addr + done, chunk, 0, n);
-                } finally {
-                    m.unlock();
-                }
-                out.write(chunk, 0, n);
-            }
-        } catch (IOException | java.nio.file.InvalidPathException e) {
-            throw QmpException.generic("Could not open '" + filename + "': " + reason(e));
-        }
-        return Json.object();
+        return save(c, GuestMemory.physical(c.machine()), c.integer("val", 0), c.integer("size", 0));
     }
 
     private static String reason(Exception e) {

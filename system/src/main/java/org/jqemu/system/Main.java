@@ -140,6 +140,7 @@ public final class Main {
         config.machineOpts.checkAllUsed();
         openBackends(m, config);
         createDevices(m, config);
+        startDisplays(m, config);
 
         m.start();
         started = true;
@@ -311,6 +312,21 @@ public final class Main {
                 throw new ConfigException(o.option() + ": Parameter 'driver' expects a pluggable device type");
             }
             type.create(m, o);
+        }
+    }
+
+    /** -vnc and -display gl: through the ui module, found with ServiceLoader. */
+    private static void startDisplays(Machine m, MachineConfig config) throws ConfigException {
+        if (config.vnc == null && config.display == null) {
+            return;
+        }
+        List<org.jqemu.system.ui.DisplayFactory> factories = load(org.jqemu.system.ui.DisplayFactory.class);
+        if (factories.isEmpty()) {
+            throw new ConfigException((config.vnc != null ? "-vnc" : "-display gl")
+                    + ": display support (jqemu-ui) is not on the class path");
+        }
+        for (org.jqemu.system.ui.DisplayFactory f : factories) {
+            f.start(m);
         }
     }
 

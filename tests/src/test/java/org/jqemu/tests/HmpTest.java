@@ -120,6 +120,44 @@ class HmpTest {
         assertEquals(0, jqemu.exitValue());
     }
 
+    @Test
+    void tabCompletesAndArrowsWalkTheHistory() throws Exception {
+        Path sock = dir.resolve("hmp.sock");
+        start("-display", "none", "-serial", "null", "-monitor", "unix:" + sock + ",server=on,wait=off");
+        try (SocketChannel ch = connect(sock)) {
+            InputStream in = Channels.newInputStream(ch);
+            OutputStream out = Channels.newOutputStream(ch);
+            StringBuilder seen = new StringBuilder();
+            readUntil(in, seen, "(qemu) ");
+            type(out, "inf\t"); // one match: completed, with a space
+            assertEquals("info ", readUntil(in, seen, "info "));
+            type(out, "reg\t");
+            assertEquals("registers ", readUntil(in, seen, "registers "));
+            type(out, "\r");
+            String regs = readUntil(in, seen, "(qemu) ");
+            assertTrue(regs.contains("\r\nEAX=") && regs.contains("\r\nEIP=") && regs.contains("\r\nCR0="), regs);
+
+            type(out, "s\t"); // several: the choices, then the line again
+            assertEquals("s\r\ns screendump sendkey stop system_powerdown system_reset\r\n(qemu) s",
+                    readUntil(in, seen, "system_reset\r\n(qemu) s"));
+            type(out, "top\r");
+            readUntil(in, seen, "(qemu) ");
+            type(out, "info status\r");
+            assertEquals("info status\r\nVM status: paused\r\n(qemu) ", readUntil(in, seen, "(qemu) "));
+            type(out, "c\r");
+            readUntil(in, seen, "(qemu) ");
+
+            // Up: "c", Up: "info status", Up: "stop", Down: "info status", Enter runs it
+            type(out, "\033[A\033[A\033[A\033[B\r");
+            assertEquals("\r\033[K(qemu) c\r\033[K(qemu) info status\r\033[K(qemu) stop\r\033[K(qemu) info status"
+                    + "\r\nVM status: running\r\n(qemu) ", readUntil(in, seen, "(qemu) info status\r\nVM status: running\r\n(qemu) "));
+            type(out, "q\r");
+            readUntil(in, seen, "q\r\n");
+        }
+        assertTrue(jqemu.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, jqemu.exitValue());
+    }
+
     /** Connects once jqemu listens (the socket file appears just before it does). */
     private static SocketChannel connect(Path sock) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);

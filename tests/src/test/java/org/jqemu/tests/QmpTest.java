@@ -161,6 +161,51 @@ class QmpTest {
     }
 
     @Test
+    void pciBlockMemsaveAndHotplugErrorsOnThePcBoard() throws Exception {
+        Path disk = dir.resolve("disk.img");
+        Files.write(disk, new byte[1 << 20]);
+        Path sock = dir.resolve("qmp.sock");
+        start("-qmp", "unix:" + sock + ",server=on,wait=off", "-drive", "file=" + disk + ",if=virtio,format=raw,id=d0");
+        try (QmpClient c = QmpClient.connect(UnixDomainSocketAddress.of(sock))) {
+            c.ok("qmp_capabilities");
+            awaitSerialLines(1);
+
+            JsonNode pci = c.ok("query-pci").get(0).get("devices");
+            JsonNode host = pci.get(0);
+            assertEquals("{\"device\":4663,\"vendor\":32902,\"subsystem\":4352,\"subsystem-vendor\":6900}",
+                    host.get("id").toString(), "i440FX 8086:1237 in slot 0");
+            assertEquals("Host bridge", host.get("class_info").get("desc").asText());
+            JsonNode blk = null;
+            for (JsonNode d : pci) {
+                if (d.get("id").get("vendor").asInt() == 0x1af4) {
+                    blk = d;
+                }
+            }
+            assertTrue(blk != null, pci.toString());
+            assertTrue(blk.get("regions").size() > 0 && blk.get("regions").get(0).get("size").asLong() > 0, blk.toString());
+            String info = c.ok("human-monitor-command", "command-line", "info pci").asText();
+            assertTrue(info.startsWith("  Bus  0, device   0, function 0:\r\n    Host bridge: PCI device 8086:1237\r\n"), info);
+            assertEquals(pci, c.ok("query-pci").get(0).get("devices"), "looking changes nothing");
+
+            JsonNode block = c.ok("query-block").get(0);
+            assertEquals("d0", block.get("device").asText());
+            assertEquals(disk.toString(), block.get("inserted").get("file").asText());
+            assertEquals(1 << 20, block.get("inserted").get("image").get("virtual-size").asInt());
+
+            // no paging in this guest: memsave (virtual) sees what pmemsave (physical) sees
+            c.ok("memsave", "val", 0x200000, "size", 16, "filename", dir.resolve("v.bin").toString());
+            assertEquals("jqemu-qmp-marker", Files.readString(dir.resolve("v.bin")));
+
+            JsonNode add = c.execute("device_add", "driver", "virtio-blk-pci", "id", "hot");
+            assertEquals("Bus 'pci.0' does not support hotplugging", add.get("error").get("desc").asText());
+            JsonNode del = c.execute("device_del", "id", "nope");
+            assertEquals("DeviceNotFound", del.get("error").get("class").asText());
+            c.ok("quit");
+        }
+        assertEquals(0, exitStatus(), stderr());
+    }
+
+    @Test
     void startPausedWaitsForCont() throws Exception {
         Path sock = dir.resolve("qmp.sock");
         start("-S", "-qmp", "unix:" + sock + ",server=on,wait=off");
@@ -199,7 +244,7 @@ class QmpTest {
         runScript("TCP:127.0.0.1:" + port);
     }
 
-    /** As in the README: socat -t 5 - ADDRESS < script.json */
+    /** As in the README (socat -t 5 - ADDRESS < script.json), with time for a loaded machine: jqemu hangs up at quit. */
     private void runScript(String address) throws Exception {
         Path script = dir.resolve("script.json");
         Files.writeString(script, """
@@ -209,7 +254,7 @@ class QmpTest {
                 { "execute": "query-status", "id": 2 }
                 { "execute": "quit" }
                 """);
-        Process socat = new ProcessBuilder("socat", "-t", "5", "-", address)
+        Process socat = new ProcessBuilder("socat", "-t", "30", "-", address)
                 .redirectInput(script.toFile()).redirectErrorStream(true).start();
         String out = new String(socat.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
         assertTrue(socat.waitFor(30, TimeUnit.SECONDS));

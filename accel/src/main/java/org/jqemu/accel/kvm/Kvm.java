@@ -104,28 +104,27 @@ public final class Kvm implements AutoCloseable {
         return ioctl(fd, request, arg);
     }
 
+    /** errno capture cells, one per thread, so an ioctl allocates nothing after a thread's first. */
+    private static final ThreadLocal<MemorySegment> ERRNO =
+            ThreadLocal.withInitial(() -> LinuxNative.newErrnoCapture(Arena.ofAuto()));
+
     static int ioctl(int fd, KvmIoctl request, long arg) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment errno = LinuxNative.newErrnoCapture(a);
-            int r = LinuxNative.ioctl(errno, fd, request.number(), arg);
-            if (r < 0) {
-                throw new KvmException(request.name(), LinuxNative.errno(errno));
-            }
-            return r;
+        MemorySegment errno = ERRNO.get();
+        int r = LinuxNative.ioctl(errno, fd, request.number(), arg);
+        if (r < 0) {
+            throw new KvmException(request.name(), LinuxNative.errno(errno));
         }
+        return r;
     }
 
     static int ioctl(int fd, KvmIoctl request, MemorySegment arg) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment errno = LinuxNative.newErrnoCapture(a);
-            int r = LinuxNative.ioctl(errno, fd, request.number(), arg);
-            if (r < 0) {
-                throw new KvmException(request.name(), LinuxNative.errno(errno));
-            }
-            return r;
+        MemorySegment errno = ERRNO.get();
+        int r = LinuxNative.ioctl(errno, fd, request.number(), arg);
+        if (r < 0) {
+            throw new KvmException(request.name(), LinuxNative.errno(errno));
         }
+        return r;
     }
-
 
     @Override
     public void close() {

@@ -71,8 +71,19 @@ public final class KvmAccelerator implements Accelerator {
                 throw new AcceleratorException("ioctl(KVM_CREATE_VM) failed: " + e.errno() + " "
                         + LinuxNative.strerror(e.errno()), "failed to initialize kvm: " + LinuxNative.strerror(e.errno()));
             }
-            a.setupVm(v, machine);
+            try {
+                a.setupVm(v, machine);
+            } catch (IllegalArgumentException e) {
+                v.close();
+                throw new AcceleratorException(e.getMessage()); // a -cpu/-machine value KVM cannot do
+            }
             v.attachMemory(machine.memory());
+            // The machine closes its resources after the vCPU threads stopped: vCPU fds and
+            // kvm_run mappings first, then the VM, then /dev/kvm.
+            machine.addResourceToClose(() -> {
+                v.close();
+                k.close();
+            });
             this.kvm = k;
             this.vm = v;
             this.arch = a;

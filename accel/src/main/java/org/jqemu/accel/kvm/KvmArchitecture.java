@@ -20,7 +20,8 @@ public interface KvmArchitecture {
 
     /**
      * Sets up VM-wide state before the board is built: in-kernel irqchip and timer, and whatever
-     * the board must find in {@code machine} (e.g. {@link KvmIrqChip} as a component).
+     * the board must find in {@code machine} (e.g. {@link KvmIrqChip} as a component). Throws
+     * IllegalArgumentException, with a message for the user, for a configuration KVM cannot run.
      */
     void setupVm(KvmVm vm, Machine machine);
 

@@ -40,6 +40,16 @@ public final class KvmConstants {
 
     public static final int KVM_MEM_READONLY = 2;
     public static final int KVM_PIT_SPEAKER_DUMMY = 1;
+    public static final int KVM_PIT_FLAGS_HPET_LEGACY = 1;
+
+    public static final int KVM_IRQCHIP_PIC_MASTER = 0;
+    public static final int KVM_IRQCHIP_PIC_SLAVE = 1;
+    public static final int KVM_IRQCHIP_IOAPIC = 2;
+    public static final int KVM_IRQ_ROUTING_IRQCHIP = 1;
+    public static final int KVM_IRQ_ROUTING_MSI = 2;
+
+    public static final int KVM_MP_STATE_RUNNABLE = 0;
+    public static final int KVM_MP_STATE_UNINITIALIZED = 1;
 
     /** A human name for an exit reason, for error messages ("KVM_EXIT_SHUTDOWN (8)"). */
     public static String exitReasonName(int reason) {

@@ -24,7 +24,13 @@ public enum KvmIoctl {
     KVM_SET_IDENTITY_MAP_ADDR(Dir.WRITE, 0x48, ValueLayout.JAVA_LONG),
     KVM_CREATE_IRQCHIP(Dir.NONE, 0x60, null),
     KVM_IRQ_LINE(Dir.WRITE, 0x61, KvmStructs.KVM_IRQ_LEVEL),
+    KVM_GET_IRQCHIP(Dir.READ_WRITE, 0x62, KvmStructs.KVM_IRQCHIP),
+    KVM_SET_IRQCHIP(Dir.READ, 0x63, KvmStructs.KVM_IRQCHIP), // sic: _IOR in the header
+    KVM_SET_GSI_ROUTING(Dir.WRITE, 0x6a, KvmStructs.KVM_IRQ_ROUTING),
     KVM_CREATE_PIT2(Dir.WRITE, 0x77, KvmStructs.KVM_PIT_CONFIG),
+    KVM_GET_PIT2(Dir.READ, 0x9f, KvmStructs.KVM_PIT_STATE2),
+    KVM_SET_PIT2(Dir.WRITE, 0xa0, KvmStructs.KVM_PIT_STATE2),
+    KVM_SIGNAL_MSI(Dir.WRITE, 0xa5, KvmStructs.KVM_MSI),
     // on a vCPU fd
     KVM_RUN(Dir.NONE, 0x80, null),
     KVM_GET_REGS(Dir.READ, 0x81, KvmStructs.KVM_REGS),
@@ -34,7 +40,14 @@ public enum KvmIoctl {
     KVM_GET_MSRS(Dir.READ_WRITE, 0x88, KvmStructs.KVM_MSRS),
     KVM_SET_MSRS(Dir.WRITE, 0x89, KvmStructs.KVM_MSRS),
     KVM_SET_SIGNAL_MASK(Dir.WRITE, 0x8b, KvmStructs.KVM_SIGNAL_MASK),
+    KVM_GET_FPU(Dir.READ, 0x8c, KvmStructs.KVM_FPU),
+    KVM_SET_FPU(Dir.WRITE, 0x8d, KvmStructs.KVM_FPU),
+    KVM_GET_LAPIC(Dir.READ, 0x8e, KvmStructs.KVM_LAPIC_STATE),
+    KVM_SET_LAPIC(Dir.WRITE, 0x8f, KvmStructs.KVM_LAPIC_STATE),
     KVM_SET_CPUID2(Dir.WRITE, 0x90, KvmStructs.KVM_CPUID2),
+    KVM_GET_MP_STATE(Dir.READ, 0x98, KvmStructs.KVM_MP_STATE),
+    KVM_SET_MP_STATE(Dir.WRITE, 0x99, KvmStructs.KVM_MP_STATE),
+    KVM_SET_TSC_KHZ(Dir.NONE, 0xa2, null),
     KVM_GET_TSC_KHZ(Dir.NONE, 0xa3, null);
 
     /** The ioctl type byte of every KVM request. */

@@ -4,32 +4,59 @@ import org.jqemu.system.irq.IrqLine;
 
 /**
  * The in-kernel interrupt controllers of a KVM VM as a board sees them: one {@link IrqLine} per
- * global system interrupt (GSI) input, each driving KVM_IRQ_LINE. On x86 with KVM_CREATE_IRQCHIP,
- * GSIs 0..15 reach both the 8259 pair and IOAPIC pins 0..15 (KVM's default routing) and 16..23
- * only the IOAPIC. A board running under {@code kvm} finds this with
- * {@code machine.component(KvmIrqChip.class)} and, when present, wires its devices' interrupt
- * outputs here instead of creating interrupt-controller models of its own.
+ * global system interrupt (GSI) input, each driving KVM_IRQ_LINE, and {@link #msi} for message
+ * signalled interrupts (KVM_SIGNAL_MSI). On x86 the routing is QEMU's: GSIs 0..15 reach the 8259
+ * pair, and the IOAPIC's pins 0..23 except that GSI 0 (the PIT) is IOAPIC pin 2 and GSI 2 is the
+ * 8259 cascade only — the same wiring the emulated {@code pc} board has. A board running under
+ * {@code kvm} finds this with {@code machine.component(KvmIrqChip.class)} and, when present, wires
+ * its devices' interrupt outputs here instead of creating interrupt-controller models of its own.
  */
 public final class KvmIrqChip {
-    private final KvmVm vm;
+    /** Where interrupts go: the VM's ioctls, or a recorder in board tests without /dev/kvm. */
+    public interface Kernel {
+        void setIrqLine(int gsi, boolean level);
+
+        void signalMsi(long address, int data);
+    }
+
+    private final Kernel kernel;
     private final int gsiCount;
     private final boolean pitInKernel;
     private final IrqLine[] lines;
 
     public KvmIrqChip(KvmVm vm, int gsiCount, boolean pitInKernel) {
-        this.vm = vm;
+        this(new Kernel() {
+            @Override
+            public void setIrqLine(int gsi, boolean level) {
+                vm.setIrqLine(gsi, level);
+            }
+
+            @Override
+            public void signalMsi(long address, int data) {
+                vm.signalMsi(address, data);
+            }
+        }, gsiCount, pitInKernel);
+    }
+
+    public KvmIrqChip(Kernel kernel, int gsiCount, boolean pitInKernel) {
+        this.kernel = kernel;
         this.gsiCount = gsiCount;
         this.pitInKernel = pitInKernel;
         this.lines = new IrqLine[gsiCount];
         for (int i = 0; i < gsiCount; i++) {
             int gsi = i;
-            lines[i] = level -> vm.setIrqLine(gsi, level);
+            lines[i] = level -> kernel.setIrqLine(gsi, level);
         }
     }
 
     /** The line into GSI {@code n}. */
     public IrqLine gsi(int n) {
         return lines[n];
+    }
+
+    /** A message signalled interrupt, as a PCI device's MSI write. */
+    public void msi(long address, int data) {
+        kernel.signalMsi(address, data);
     }
 
     public int gsiCount() {
@@ -42,9 +69,5 @@ public final class KvmIrqChip {
      */
     public boolean pitInKernel() {
         return pitInKernel;
-    }
-
-    public KvmVm vm() {
-        return vm;
     }
 }

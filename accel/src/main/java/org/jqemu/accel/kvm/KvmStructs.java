@@ -135,10 +135,54 @@ public final class KvmStructs {
     public static final GroupLayout KVM_SIGNAL_MASK = structLayout(
             u32("len"), array("sigset", 0, U8)).withName("kvm_signal_mask");
 
+    /** KVM_SET_GSI_ROUTING: one GSI's route, to an irqchip pin or as an MSI message. */
+    public static final GroupLayout KVM_IRQ_ROUTING_ENTRY = structLayout(
+            u32("gsi"), u32("type"), u32("flags"), u32("pad"),
+            unionLayout(
+                    structLayout(u32("irqchip"), u32("pin")).withName("irqchip"),
+                    structLayout(u32("address_lo"), u32("address_hi"), u32("data"),
+                            unionLayout(u32("pad"), u32("devid")).withName(ANONYMOUS + "devid")).withName("msi"),
+                    array("pad", 8, U32)).withName("u"))
+            .withName("kvm_irq_routing_entry");
+
+    /** Header of a routing table; {@code entries} is a flexible array of {@link #KVM_IRQ_ROUTING_ENTRY}. */
+    public static final GroupLayout KVM_IRQ_ROUTING = structLayout(
+            u32("nr"), u32("flags"), array("entries", 0, KVM_IRQ_ROUTING_ENTRY)).withName("kvm_irq_routing");
+
+    /** KVM_SIGNAL_MSI: one message signalled interrupt, delivered through the in-kernel APICs. */
+    public static final GroupLayout KVM_MSI = structLayout(
+            u32("address_lo"), u32("address_hi"), u32("data"), u32("flags"), u32("devid"), array("pad", 12, U8))
+            .withName("kvm_msi");
+
+    /** KVM_GET/SET_IRQCHIP: the state of one in-kernel 8259 or the IOAPIC, kept opaque. */
+    public static final GroupLayout KVM_IRQCHIP = structLayout(
+            u32("chip_id"), u32("pad"), unionLayout(array("dummy", 512, U8)).withName("chip"))
+            .withName("kvm_irqchip");
+
+    /** KVM_GET/SET_PIT2: the in-kernel 8254's three channels (kept opaque) and its flags. */
+    public static final GroupLayout KVM_PIT_STATE2 = structLayout(
+            array("channels", 3, structLayout(u32("count"), u16("latched_count"), u8("count_latched"),
+                    u8("status_latched"), u8("status"), u8("read_state"), u8("write_state"), u8("write_latch"),
+                    u8("rw_mode"), u8("mode"), u8("bcd"), u8("gate"), u64("count_load_time"))),
+            u32("flags"), array("reserved", 9, U32)).withName("kvm_pit_state2");
+
+    /** KVM_GET/SET_LAPIC: the local APIC's register page. */
+    public static final GroupLayout KVM_LAPIC_STATE = structLayout(array("regs", 1024, U8)).withName("kvm_lapic_state");
+
+    /** KVM_GET/SET_MP_STATE: running, or waiting for INIT/SIPI (an application processor after reset). */
+    public static final GroupLayout KVM_MP_STATE = structLayout(u32("mp_state")).withName("kvm_mp_state");
+
+    /** KVM_GET/SET_FPU: x87, MMX and SSE state in FXSAVE's terms. */
+    public static final GroupLayout KVM_FPU = structLayout(
+            array("fpr", 8, sequenceLayout(16, U8)), u16("fcw"), u16("fsw"), u8("ftwx"), u8("pad1"),
+            u16("last_opcode"), u64("last_ip"), u64("last_dp"), array("xmm", 16, sequenceLayout(16, U8)),
+            u32("mxcsr"), u32("pad2")).withName("kvm_fpu");
+
     /** Every layout above: the layout test checks each of them against gcc. */
     public static final List<GroupLayout> ALL = List.of(KVM_RUN, KVM_USERSPACE_MEMORY_REGION, KVM_REGS,
             KVM_SEGMENT, KVM_DTABLE, KVM_SREGS, KVM_CPUID_ENTRY2, KVM_CPUID2, KVM_MSR_ENTRY, KVM_MSRS,
-            KVM_IRQ_LEVEL, KVM_PIT_CONFIG, KVM_SIGNAL_MASK);
+            KVM_IRQ_LEVEL, KVM_PIT_CONFIG, KVM_SIGNAL_MASK, KVM_IRQ_ROUTING_ENTRY, KVM_IRQ_ROUTING, KVM_MSI,
+            KVM_IRQCHIP, KVM_PIT_STATE2, KVM_LAPIC_STATE, KVM_MP_STATE, KVM_FPU);
 
     /**
      * A field of {@code layout} reached by member names, as a VarHandle whose only coordinate is

@@ -197,7 +197,13 @@ public final class KvmVcpu implements CpuExecutor, AutoCloseable {
                     if (kickRequested) {
                         return takeKick();
                     }
-                    continue; // some other signal: go back in
+                    // A kick whose flag an earlier takeKick() already consumed can still leave
+                    // immediate_exit set and its signal pending (kick() sets them after the flag):
+                    // clear both, or every KVM_RUN would return at once. The loop re-checks the
+                    // flag before going in, so a new kick racing with this is not lost.
+                    IMMEDIATE_EXIT.setVolatile(run, (byte) 0);
+                    drainKickSignals();
+                    continue;
                 }
                 throw new KvmException("KVM_RUN on vCPU " + id, e);
             }
@@ -396,10 +402,17 @@ public final class KvmVcpu implements CpuExecutor, AutoCloseable {
             return;
         }
         closed = true;
+        LinuxNative.close(fd);
+        Thread t = boundThread;
+        if (t != null && t.isAlive() && t != Thread.currentThread()) {
+            // A vCPU thread that did not stop still reads kvm_run and its errno cells: keep them
+            // (the process is ending anyway) rather than let it touch unmapped memory.
+            LOG.debug("kvm: vCPU {} thread still alive at close; kvm_run stays mapped", id);
+            return;
+        }
         try (Arena a = Arena.ofConfined()) {
             LinuxNative.munmap(LinuxNative.newErrnoCapture(a), run);
         }
-        LinuxNative.close(fd);
         arena.close();
     }
 }

@@ -159,14 +159,65 @@ public final class KvmVm implements AutoCloseable {
         }
     }
 
+    /**
+     * Per-thread argument buffers for the interrupt ioctls, which devices issue from vCPU and
+     * main-loop threads alike: after the first call on a thread they allocate nothing.
+     */
+    private final ThreadLocal<MemorySegment> irqLevelBuffer =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(KvmStructs.KVM_IRQ_LEVEL));
+    private final ThreadLocal<MemorySegment> msiBuffer =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(KvmStructs.KVM_MSI));
+
     /** KVM_IRQ_LINE: drives input {@code gsi} of the in-kernel irqchip. Safe from any thread. */
     public void setIrqLine(int gsi, boolean level) {
+        MemorySegment l = irqLevelBuffer.get();
+        IRQ.set(l, gsi);
+        IRQ_LEVEL.set(l, level ? 1 : 0);
+        Kvm.ioctl(fd, KvmIoctl.KVM_IRQ_LINE, l);
+    }
+
+    /** One route of the GSI routing table: input {@code gsi} drives {@code pin} of irqchip {@code chip}. */
+    public record IrqRoute(int gsi, int chip, int pin) {}
+
+    private static final long ROUTES = KvmStructs.offset(KvmStructs.KVM_IRQ_ROUTING, "entries");
+    private static final long ROUTE_SIZE = KvmStructs.KVM_IRQ_ROUTING_ENTRY.byteSize();
+    private static final long ROUTE_GSI = KvmStructs.offset(KvmStructs.KVM_IRQ_ROUTING_ENTRY, "gsi");
+    private static final long ROUTE_TYPE = KvmStructs.offset(KvmStructs.KVM_IRQ_ROUTING_ENTRY, "type");
+    private static final long ROUTE_CHIP = KvmStructs.offset(KvmStructs.KVM_IRQ_ROUTING_ENTRY, "u", "irqchip", "irqchip");
+    private static final long ROUTE_PIN = KvmStructs.offset(KvmStructs.KVM_IRQ_ROUTING_ENTRY, "u", "irqchip", "pin");
+    private static final VarHandle MSI_ADDRESS_LO = KvmStructs.field(KvmStructs.KVM_MSI, "address_lo");
+    private static final VarHandle MSI_ADDRESS_HI = KvmStructs.field(KvmStructs.KVM_MSI, "address_hi");
+    private static final VarHandle MSI_DATA = KvmStructs.field(KvmStructs.KVM_MSI, "data");
+
+    /** KVM_SET_GSI_ROUTING: replaces the kernel's default GSI → irqchip pin table with {@code routes}. */
+    public void setGsiRouting(List<IrqRoute> routes) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment l = a.allocate(KvmStructs.KVM_IRQ_LEVEL);
-            IRQ.set(l, gsi);
-            IRQ_LEVEL.set(l, level ? 1 : 0);
-            Kvm.ioctl(fd, KvmIoctl.KVM_IRQ_LINE, l);
+            MemorySegment t = a.allocate(ROUTES + routes.size() * ROUTE_SIZE, 8);
+            t.set(java.lang.foreign.ValueLayout.JAVA_INT, KvmStructs.offset(KvmStructs.KVM_IRQ_ROUTING, "nr"),
+                    routes.size());
+            for (int i = 0; i < routes.size(); i++) {
+                long e = ROUTES + i * ROUTE_SIZE;
+                IrqRoute r = routes.get(i);
+                t.set(java.lang.foreign.ValueLayout.JAVA_INT, e + ROUTE_GSI, r.gsi());
+                t.set(java.lang.foreign.ValueLayout.JAVA_INT, e + ROUTE_TYPE, KvmConstants.KVM_IRQ_ROUTING_IRQCHIP);
+                t.set(java.lang.foreign.ValueLayout.JAVA_INT, e + ROUTE_CHIP, r.chip());
+                t.set(java.lang.foreign.ValueLayout.JAVA_INT, e + ROUTE_PIN, r.pin());
+            }
+            Kvm.ioctl(fd, KvmIoctl.KVM_SET_GSI_ROUTING, t);
         }
+    }
+
+    /**
+     * KVM_SIGNAL_MSI: delivers one message signalled interrupt (address/data as a PCI device
+     * writes them) through the in-kernel APICs. Returns false when the guest blocked it (no
+     * destination accepted it). Safe from any thread.
+     */
+    public boolean signalMsi(long address, int data) {
+        MemorySegment m = msiBuffer.get();
+        MSI_ADDRESS_LO.set(m, (int) address);
+        MSI_ADDRESS_HI.set(m, (int) (address >>> 32));
+        MSI_DATA.set(m, data);
+        return Kvm.ioctl(fd, KvmIoctl.KVM_SIGNAL_MSI, m) > 0;
     }
 
     /** An ioctl on the VM fd with an integer argument; throws {@link KvmException} on failure. */

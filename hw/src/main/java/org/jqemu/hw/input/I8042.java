@@ -11,14 +11,14 @@ import org.jqemu.system.memory.MemoryOps;
 /**
  * Intel 8042 keyboard controller as the PC/AT uses it (IBM PC/AT Technical Reference, "Keyboard
  * Controller": status register and commands at 0x64, data at 0x60; controller output port with
- * the A20 gate on bit 1 and the CPU reset line on bit 0).
+ * the A20 gate on bit 1 and the CPU reset line on bit 0), with a {@link Ps2Keyboard} on its
+ * first port and a {@link Ps2Mouse} on its auxiliary port.
  *
- * <p>What works now: the command byte (0x20/0x60), self tests (0xAA, 0xAB, 0xA9), interface
+ * <p>Controller commands: the command byte (0x20/0x60), self tests (0xAA, 0xAB, 0xA9), interface
  * enable/disable (0xAD/0xAE, 0xA7/0xA8), the input port (0xC0), the output port (0xD0/0xD1),
- * 0xDD/0xDF A20 commands, pulsing the reset line (0xFE and any 0xF0-0xFF with bit 0 clear), and
- * the loop-back writes 0xD2/0xD3 that drivers use to probe the ports. A keyboard is present but
- * has no keys yet: it acknowledges commands (reset answers 0xFA 0xAA, identify 0xFA 0xAB 0x83) so
- * firmware and drivers find it quickly; scancodes and the mouse come in a later issue.
+ * 0xDD/0xDF A20 commands, pulsing the reset line (0xFE and any 0xF0-0xFF with bit 0 clear), the
+ * loop-back writes 0xD2/0xD3, and 0xD4 (next byte to the mouse). With command byte bit 6 set the
+ * controller translates the keyboard's scancode set 2 into set 1, as PCs boot.
  */
 public final class I8042 implements Device {
     static final int STAT_OBF = 0x01;
@@ -32,6 +32,23 @@ public final class I8042 implements Device {
     static final int MODE_SYS = 0x04;
     static final int MODE_DISABLE_KBD = 0x10;
     static final int MODE_DISABLE_AUX = 0x20;
+    static final int MODE_XLAT = 0x40;
+
+    /** Set 2 to set 1, the inverse of {@link Ps2Keyboard#SET1_TO_SET2}; -1 = pass unchanged. */
+    private static final int[] SET2_TO_SET1 = new int[256];
+
+    static {
+        java.util.Arrays.fill(SET2_TO_SET1, -1);
+        for (int s1 = 0; s1 < 128; s1++) {
+            int s2 = Ps2Keyboard.SET1_TO_SET2[s1];
+            if (s2 != 0) {
+                SET2_TO_SET1[s2] = s1;
+            }
+        }
+        SET2_TO_SET1[0x1f] = 0x5b; // the Windows and menu keys (after 0xE0)
+        SET2_TO_SET1[0x27] = 0x5c;
+        SET2_TO_SET1[0x2f] = 0x5d;
+    }
 
     static final int OUT_RESET = 0x01;
     static final int OUT_A20 = 0x02;
@@ -54,6 +71,8 @@ public final class I8042 implements Device {
     private int pendingCommand; // a controller command waiting for its data byte, or 0
     private boolean lastKbdIrq;
     private boolean lastAuxIrq;
+    private final Ps2Keyboard keyboard = new Ps2Keyboard(this::updateIrq);
+    private final Ps2Mouse mouse = new Ps2Mouse(this::updateIrq);
 
     public I8042(Machine machine, IrqLine kbdIrq, IrqLine auxIrq, Consumer<Boolean> a20) {
         this.machine = machine;
@@ -75,7 +94,19 @@ public final class I8042 implements Device {
         outport = OUT_RESET | OUT_A20 | OUT_ONES;
         pendingCommand = 0;
         outputBuffer.clear();
+        keyboard.reset();
+        mouse.reset();
         updateIrq();
+    }
+
+    /** The keyboard behind the first port, fed by the displays. */
+    public Ps2Keyboard keyboard() {
+        return keyboard;
+    }
+
+    /** The mouse behind the auxiliary port. */
+    public Ps2Mouse mouse() {
+        return mouse;
     }
 
     /** Port 0x60 (data) at offset 0 of the returned ops. */
@@ -121,12 +152,48 @@ public final class I8042 implements Device {
 
     int readData() {
         Output head = outputBuffer.poll();
+        // Reading takes the interrupt away; a next byte raises it again, so the edge-triggered
+        // 8259 sees one interrupt per byte (as the real controller loads the next byte later).
+        if (lastKbdIrq) {
+            lastKbdIrq = false;
+            kbdIrq.set(false);
+        }
+        if (lastAuxIrq) {
+            lastAuxIrq = false;
+            auxIrq.set(false);
+        }
         updateIrq();
         // With the buffer empty the last byte stays on the bus; reading 0x00 is close enough.
         return head == null ? 0 : head.value;
     }
 
+    /**
+     * Moves the next byte of the keyboard or mouse into the (empty) output buffer, unless its
+     * interface is disabled; keyboard bytes are translated to set 1 when the command byte says so.
+     */
+    private void refill() {
+        if (!outputBuffer.isEmpty()) {
+            return;
+        }
+        if ((mode & MODE_DISABLE_KBD) == 0 && keyboard.hasData()) {
+            int b = keyboard.read();
+            if ((mode & MODE_XLAT) != 0) {
+                boolean release = false;
+                if (b == 0xf0 && keyboard.hasData()) {
+                    release = true;
+                    b = keyboard.read();
+                }
+                int t = SET2_TO_SET1[b];
+                b = (t < 0 ? b : t) | (release ? 0x80 : 0);
+            }
+            outputBuffer.add(new Output(b & 0xff, false));
+        } else if ((mode & MODE_DISABLE_AUX) == 0 && mouse.hasData()) {
+            outputBuffer.add(new Output(mouse.read(), true));
+        }
+    }
+
     private void updateIrq() {
+        refill();
         Output head = outputBuffer.peek();
         status &= ~(STAT_OBF | STAT_AUX_OBF);
         boolean kbd = false;
@@ -164,15 +231,27 @@ public final class I8042 implements Device {
         switch (cmd) {
             case 0x20 -> queue(mode, false);
             case 0x60, 0xd1, 0xd2, 0xd3, 0xd4 -> pendingCommand = cmd;
-            case 0xa7 -> mode |= MODE_DISABLE_AUX;
-            case 0xa8 -> mode &= ~MODE_DISABLE_AUX;
+            case 0xa7 -> {
+                mode |= MODE_DISABLE_AUX;
+                updateIrq();
+            }
+            case 0xa8 -> {
+                mode &= ~MODE_DISABLE_AUX;
+                updateIrq();
+            }
             case 0xa9, 0xab -> queue(0x00, false); // interface tests pass
             case 0xaa -> {
                 status |= STAT_SYS;
                 queue(0x55, false);
             }
-            case 0xad -> mode |= MODE_DISABLE_KBD;
-            case 0xae -> mode &= ~MODE_DISABLE_KBD;
+            case 0xad -> {
+                mode |= MODE_DISABLE_KBD;
+                updateIrq();
+            }
+            case 0xae -> {
+                mode &= ~MODE_DISABLE_KBD;
+                updateIrq();
+            }
             case 0xc0 -> queue(0x80, false); // input port: keyboard not inhibited
             case 0xd0 -> {
                 int v = outport & ~(OUT_OBF | OUT_AUX_OBF);
@@ -207,10 +286,8 @@ public final class I8042 implements Device {
             case 0xd1 -> writeOutport(value);
             case 0xd2 -> queue(value, false);
             case 0xd3 -> queue(value, true);
-            case 0xd4 -> {
-                // No mouse yet: the byte goes nowhere and the driver's wait for an answer times out.
-            }
-            default -> keyboardCommand(value);
+            case 0xd4 -> mouse.write(value);
+            default -> keyboard.write(value);
         }
     }
 
@@ -219,23 +296,6 @@ public final class I8042 implements Device {
         a20.accept((value & OUT_A20) != 0);
         if ((value & OUT_RESET) == 0) {
             machine.requestReset(ShutdownCause.GUEST_RESET);
-        }
-    }
-
-    /** The keyboard itself (no keys yet): acknowledge every byte, answer reset and identify. */
-    private void keyboardCommand(int value) {
-        switch (value) {
-            case 0xff -> {
-                queue(0xfa, false);
-                queue(0xaa, false);
-            }
-            case 0xf2 -> {
-                queue(0xfa, false);
-                queue(0xab, false);
-                queue(0x83, false);
-            }
-            case 0xee -> queue(0xee, false); // echo
-            default -> queue(0xfa, false);
         }
     }
 }

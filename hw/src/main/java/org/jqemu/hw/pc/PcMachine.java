@@ -6,9 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntFunction;
+import org.jqemu.accel.kvm.KvmIrqChip;
 import org.jqemu.hw.acpi.Piix4Pm;
 import org.jqemu.hw.audio.PcSpeaker;
 import org.jqemu.hw.chr.IsaSerialType;
+import org.jqemu.hw.display.VgaPciType;
 import org.jqemu.hw.input.I8042;
 import org.jqemu.hw.intc.ApicBus;
 import org.jqemu.hw.intc.I8259;
@@ -32,6 +35,7 @@ import org.jqemu.system.memory.ContainerRegion;
 import org.jqemu.system.memory.IoRegion;
 import org.jqemu.system.memory.RamRegion;
 import org.jqemu.system.options.ConfigException;
+import org.jqemu.system.ui.Consoles;
 import org.jqemu.target.i386.X86Cpu;
 
 /**
@@ -44,8 +48,7 @@ import org.jqemu.target.i386.X86Cpu;
  * interrupt routing, reset port 0xCF9) and PIIX4 power management (ACPI PM registers, SCI), the
  * local APICs and the I/O APIC, the HPET, and QEMU's fw_cfg device.
  *
- * <p>Not there yet: VGA (the 0xA0000-0xBFFFF window is plain RAM), IDE/floppy, ACPI
- * tables (firmware's).
+ * <p>Not there yet: IDE/floppy.
  */
 public final class PcMachine implements MachineType {
     /** RAM from here to 4 GiB is left for PCI devices and the BIOS: QEMU's gigabyte-aligned split. */
@@ -122,64 +125,86 @@ public final class PcMachine implements MachineType {
         RamRegion pcRom = RamRegion.allocate(machine.arena(), "pc.rom", 0x20000, true);
         memory.add(0xc0000, pcRom, 1);
 
-        // CPUs, each with its local APIC on the APIC bus; every CPU sees its own APIC at 0xFEE00000.
-        // CPU 0 boots; the others wait for the startup IPIs the guest sends them.
-        ApicBus apicBus = new ApicBus(machine);
-        machine.putComponent(ApicBus.class, apicBus);
-        memory.add(ApicBus.DEFAULT_BASE, new IoRegion("apic", ApicBus.MMIO_SIZE, apicBus.mmio()));
+        // CPU 0 boots; the others wait for the startup IPIs the guest sends them (-smp topology
+        // decides their APIC IDs, as QEMU's).
         CpuTopology topology = CpuTopology.of(config);
         List<X86Cpu> cpus = new ArrayList<>();
-        List<LocalApic> lapics = new ArrayList<>();
         for (int i = 0; i < Math.max(1, config.smp); i++) {
-            X86Cpu cpu = new X86Cpu(machine, i);
-            cpu.setTopology(topology.apicId(i), topology.cores(), topology.threads());
-            machine.addCpu(cpu);
-            cpus.add(cpu);
-            LocalApic lapic = new LocalApic(machine, apicBus, i, topology.apicId(i));
-            machine.addDevice(lapic);
-            lapics.add(lapic);
+            X86Cpu c = new X86Cpu(machine, i);
+            c.setTopology(topology.apicId(i), topology.cores(), topology.threads());
+            machine.addCpu(c);
+            cpus.add(c);
         }
         X86Cpu cpu = cpus.get(0);
-        LocalApic bspApic = lapics.get(0);
 
-        // Interrupt controllers: the slave's INT is the master's IR2; the master's INT is the boot
-        // CPU's LINT0 (ExtINT), so its interrupts reach the CPU through the local APIC.
-        I8259 master = new I8259(machine, "pic-master", 0xf8, bspApic.lint0());
-        I8259 slave = new I8259(machine, "pic-slave", 0xde, master.input(2));
-        master.attachSlave(2, slave);
-        bspApic.setPic(master);
-        machine.addDevice(master);
-        machine.addDevice(slave);
-        IoApic ioapic = new IoApic(machine, apicBus, "ioapic", IOAPIC_ID);
-        memory.add(IOAPIC_BASE, new IoRegion("ioapic", 0x1000, ioapic.mmio()));
-        machine.addDevice(ioapic);
-        for (int i = 0; i < cpus.size(); i++) {
-            connectCpu(machine, cpus.get(i), lapics.get(i));
-        }
+        // Interrupt controllers. Under kvm the kernel emulates the 8259s, the I/O APIC, the local
+        // APICs (and the PIT): the board only connects its IRQ lines and MSIs to the kernel's GSIs.
+        IrqLine[] irqs;
+        IntFunction<IrqLine> gsi;
+        PciBus.MsiSink msi;
+        I8259 master = null;
+        I8259 slave = null;
+        KvmIrqChip kernelIrqChip = machine.component(KvmIrqChip.class);
+        if (kernelIrqChip != null) {
+            irqs = KvmPcIrqChip.isaIrqs(kernelIrqChip);
+            gsi = kernelIrqChip::gsi;
+            msi = kernelIrqChip::msi;
+        } else {
+            // Each CPU's local APIC on the APIC bus; every CPU sees its own APIC at 0xFEE00000.
+            ApicBus apicBus = new ApicBus(machine);
+            machine.putComponent(ApicBus.class, apicBus);
+            memory.add(ApicBus.DEFAULT_BASE, new IoRegion("apic", ApicBus.MMIO_SIZE, apicBus.mmio()));
+            List<LocalApic> lapics = new ArrayList<>();
+            for (int i = 0; i < cpus.size(); i++) {
+                LocalApic lapic = new LocalApic(machine, apicBus, i, topology.apicId(i));
+                machine.addDevice(lapic);
+                lapics.add(lapic);
+            }
+            LocalApic bspApic = lapics.get(0);
 
-        // The ISA IRQs (GSI 0-15) go to the 8259 pair and to the I/O APIC: IRQ0 (the PIT) on
-        // pin 2, as the MADT's interrupt source override says; IRQ2 is the 8259 cascade only.
-        IrqLine[] irqs = new IrqLine[IsaBus.IRQ_COUNT];
-        for (int i = 0; i < IsaBus.IRQ_COUNT; i++) {
-            IrqLine pic = i < 8 ? master.input(i) : slave.input(i - 8);
-            IrqLine apicPin = i == 0 ? ioapic.input(2) : i == 2 ? IrqLine.NONE : ioapic.input(i);
-            irqs[i] = level -> {
-                pic.set(level);
-                apicPin.set(level);
-            };
+            // Interrupt controllers: the slave's INT is the master's IR2; the master's INT is the boot
+            // CPU's LINT0 (ExtINT), so its interrupts reach the CPU through the local APIC.
+            master = new I8259(machine, "pic-master", 0xf8, bspApic.lint0());
+            slave = new I8259(machine, "pic-slave", 0xde, master.input(2));
+            master.attachSlave(2, slave);
+            bspApic.setPic(master);
+            machine.addDevice(master);
+            machine.addDevice(slave);
+            IoApic ioapic = new IoApic(machine, apicBus, "ioapic", IOAPIC_ID);
+            memory.add(IOAPIC_BASE, new IoRegion("ioapic", 0x1000, ioapic.mmio()));
+            machine.addDevice(ioapic);
+            for (int i = 0; i < cpus.size(); i++) {
+                connectCpu(machine, cpus.get(i), lapics.get(i));
+            }
+
+            // The ISA IRQs (GSI 0-15) go to the 8259 pair and to the I/O APIC: IRQ0 (the PIT) on
+            // pin 2, as the MADT's interrupt source override says; IRQ2 is the 8259 cascade only.
+            irqs = new IrqLine[IsaBus.IRQ_COUNT];
+            for (int i = 0; i < IsaBus.IRQ_COUNT; i++) {
+                IrqLine pic = i < 8 ? master.input(i) : slave.input(i - 8);
+                IrqLine apicPin = i == 0 ? ioapic.input(2) : i == 2 ? IrqLine.NONE : ioapic.input(i);
+                irqs[i] = level -> {
+                    pic.set(level);
+                    apicPin.set(level);
+                };
+            }
+            gsi = ioapic::input;
+            msi = apicBus::msi;
         }
         IsaBus isa = new IsaBus(machine, irqs);
         machine.putComponent(IsaBus.class, isa);
-        isa.mapPorts("pic-master", 0x20, 2, master.ports());
-        isa.mapPorts("pic-slave", 0xa0, 2, slave.ports());
-        isa.mapPorts("elcr-master", 0x4d0, 1, master.elcrPort());
-        isa.mapPorts("elcr-slave", 0x4d1, 1, slave.elcrPort());
+        if (master != null) {
+            isa.mapPorts("pic-master", 0x20, 2, master.ports());
+            isa.mapPorts("pic-slave", 0xa0, 2, slave.ports());
+            isa.mapPorts("elcr-master", 0x4d0, 1, master.elcrPort());
+            isa.mapPorts("elcr-slave", 0x4d1, 1, slave.elcrPort());
+        }
 
         // PCI: the i440FX host bridge (00:00.0, config ports 0xCF8-0xCFF, PAM shadow RAM) and the
         // PIIX3 ISA bridge (00:01.0), which routes PIRQ A-D to ISA IRQs and owns reset port 0xCF9.
         PciBus pci = new PciBus(machine, "pci.0");
         machine.putComponent(PciBus.class, pci);
-        pci.setMsiSink(apicBus::msi);
+        pci.setMsiSink(msi);
         I440fxHost host = new I440fxHost(machine, pci, ram);
         host.addPciSideRom(0xc0000, pcRom, 0, pcRom.size());
         isa.mapPorts("pci-conf", 0xcf8, 8, host.configPorts());
@@ -201,16 +226,18 @@ public final class PcMachine implements MachineType {
 
         // The HPET (0xFED00000): in legacy replacement mode it takes over IRQ0 and IRQ8, so the
         // PIT's and the RTC's interrupts pass through it. Its other routes are I/O APIC inputs.
-        Hpet hpet = new Hpet(machine, "hpet", n -> n < IsaBus.IRQ_COUNT && n != 2 ? isa.irq(n) : ioapic.input(n));
+        Hpet hpet = new Hpet(machine, "hpet", n -> n < IsaBus.IRQ_COUNT && n != 2 ? isa.irq(n) : gsi.apply(n));
         memory.add(HPET_BASE, new IoRegion("hpet", 0x400, hpet.mmio()));
         machine.addDevice(hpet);
-        // The PIT on IRQ0, and port 0x61 with counter 2's gate and output.
-        I8254Pit pit = new I8254Pit(machine, "pit", hpet.pitInput());
-        isa.mapPorts("pit", 0x40, 4, pit.ports());
-        machine.addDevice(pit);
-        PcSpeaker speaker = new PcSpeaker(machine, pit);
-        isa.mapPorts("pcspk", 0x61, 1, speaker.port());
-        machine.addDevice(speaker);
+        // The PIT on IRQ0, and port 0x61 with counter 2's gate and output (or KVM's, in the kernel).
+        if (kernelIrqChip == null || !kernelIrqChip.pitInKernel()) {
+            I8254Pit pit = new I8254Pit(machine, "pit", hpet.pitInput());
+            isa.mapPorts("pit", 0x40, 4, pit.ports());
+            machine.addDevice(pit);
+            PcSpeaker speaker = new PcSpeaker(machine, pit);
+            isa.mapPorts("pcspk", 0x61, 1, speaker.port());
+            machine.addDevice(speaker);
+        }
 
         // Real-time clock and CMOS RAM on IRQ8.
         Mc146818Rtc rtc = new Mc146818Rtc(machine, "rtc", hpet.rtcInput());
@@ -236,6 +263,8 @@ public final class PcMachine implements MachineType {
         isa.mapPorts("i8042-data", 0x60, 1, kbc.dataPort());
         isa.mapPorts("i8042-cmd", 0x64, 1, kbc.commandPort());
         machine.addDevice(kbc);
+        Consoles.of(machine).setKeyboard(kbc.keyboard()); // keys and pointer from VNC, GL and QMP
+        Consoles.of(machine).setPointer(kbc.mouse());
         Port80 port80 = new Port80();
         isa.mapPorts("ioport80", 0x80, 1, port80.port());
         machine.addDevice(port80);
@@ -247,6 +276,11 @@ public final class PcMachine implements MachineType {
         machine.putComponent(FwCfg.class, fwCfg);
         machine.addDevice(fwCfg);
         fillFwCfg(fwCfg, config, ramSize, split);
+
+        // The graphics card (-vga std, the default): QEMU's standard VGA, first free slot (00:02.0).
+        if ("std".equals(config.vga)) {
+            new VgaPciType().create(machine, new org.jqemu.system.options.Opts("-vga", java.util.Map.of()));
+        }
 
         // Firmware: a BIOS ROM (-bios, or SeaBIOS by default), and/or a kernel entered directly.
         if (config.bios != null) {

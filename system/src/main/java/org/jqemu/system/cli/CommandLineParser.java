@@ -34,11 +34,12 @@ public final class CommandLineParser {
             Map.entry("no-shutdown", false), Map.entry("name", true), Map.entry("d", true),
             Map.entry("D", true), Map.entry("no-user-config", false), Map.entry("nodefconfig", false),
             Map.entry("qmp", true), Map.entry("qmp-pretty", true), Map.entry("mon", true),
-            Map.entry("drive", true), Map.entry("blockdev", true), Map.entry("netdev", true));
+            Map.entry("drive", true), Map.entry("blockdev", true), Map.entry("netdev", true),
+            Map.entry("vnc", true));
 
     /** QEMU options that later issues implement: refused clearly rather than ignored. */
     private static final Set<String> LATER = Set.of(
-            "vnc", "icount", "gdb", "s",
+            "icount", "gdb", "s",
             "mem-path", "mem-prealloc", "virtfs", "fsdev", "usb", "usbdevice", "boot", "snapshot",
             "hda", "hdb", "hdc", "hdd", "cdrom", "fda", "fdb", "mtdblock", "sd", "pflash",
             "full-screen", "sdl", "curses", "spice", "global", "object", "numa", "rtc", "action",
@@ -93,6 +94,7 @@ public final class CommandLineParser {
         if (config.nographic) {
             config.displayNone = true;
         }
+        defaultVga();
         return new CommandLine(config, info);
     }
 
@@ -144,7 +146,9 @@ public final class CommandLineParser {
                 }
             }
             case "monitor" -> monitor(where, value);
-            case "vga", "parallel" -> {
+            case "vga" -> vga(where, value);
+            case "vnc" -> config.vnc = Opts.parse(where, value, "vnc");
+            case "parallel" -> {
                 // "none" asks for nothing, which is what jqemu has; anything else is later work.
                 if (!value.equals("none")) {
                     throw new ConfigException(where + ": not supported yet");
@@ -325,8 +329,33 @@ public final class CommandLineParser {
                 o.checkAllUsed();
                 config.displayNone = true;
             }
+            case "gl" -> {
+                config.display = o;
+                config.displayNone = false;
+            }
             default -> throw new ConfigException(where + ": not supported yet");
         }
+    }
+
+    /** {@code -vga std|none}: the board adds QEMU's standard VGA ({@code -device VGA}) or nothing. */
+    private void vga(String where, String value) throws ConfigException {
+        switch (value) {
+            case "std", "none" -> config.vga = value;
+            case "help" -> throw new ConfigException(where + ": available: std, none");
+            default -> throw new ConfigException(where + ": not supported yet");
+        }
+    }
+
+    /**
+     * QEMU's default VGA: std unless -vga, -nodefaults or a -device VGA says otherwise. jqemu also
+     * leaves it out under -nographic, where nothing could show it (QEMU keeps it).
+     */
+    private void defaultVga() {
+        if (config.vga != null) {
+            return;
+        }
+        boolean deviceVga = config.devices.stream().anyMatch(o -> "VGA".equals(o.asMap().get("driver")));
+        config.vga = config.nographic || config.nodefaults || deviceVga ? "none" : "std";
     }
 
     private void name(String where, String value) throws ConfigException {

@@ -68,6 +68,7 @@ public final class Listings {
     public static void displays(PrintStream out) {
         out.println("Available display backend types:");
         out.println("none");
+        out.println("gl");
     }
 
     public static void logItems(PrintStream out) {
@@ -237,6 +238,12 @@ public final class Listings {
                 -nographic      no display; serial port and monitor on the terminal (Ctrl-A c
                                 switches, Ctrl-A h for help)
                 -display none   no display
+                -display gl     the guest screen in an OpenGL window (GLFW); Ctrl-Alt-G grabs
+                                and releases the mouse
+                -vga std|none   standard VGA with VBE (the default) or no graphics card
+                -vnc :N|host:N|unix:path[,password=on]
+                                VNC server on TCP port 5900+N or a unix socket; set the
+                                password with QMP set_password
 
                 Debug and run control:
                 -S              freeze CPUs at startup

@@ -42,6 +42,12 @@ public final class MachineConfig {
     /** -serial values in order (COM1, COM2, ...): "stdio", "null", "file:PATH", "chardev:ID", "mon:stdio". */
     public final List<String> serials = new ArrayList<>();
     public boolean nographic;
+    /** -vga: "std" or "none"; null (tests filling the config directly) means none. */
+    public String vga;
+    /** -vnc options ("vnc" holds the display: ":N", "HOST:N", "unix:PATH"), or null. */
+    public Opts vnc;
+    /** -display gl options, or null for no local window. */
+    public Opts display;
     public boolean displayNone;
     public boolean nicNone;
     public boolean nodefaults;

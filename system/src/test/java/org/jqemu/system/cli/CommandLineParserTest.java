@@ -165,7 +165,7 @@ class CommandLineParserTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"-vnc", "-icount", "-gdb", "-mem-path",
+    @ValueSource(strings = {"-icount", "-gdb", "-mem-path",
         "-virtfs", "-fsdev", "-boot", "-hda", "-cdrom", "-object", "-global"})
     void laterOptionsAreRefused(String option) {
         assertEquals(option + ": not supported yet", error(option, "x"));
@@ -212,10 +212,21 @@ class CommandLineParserTest {
     }
 
     @Test
+    void vgaDefaultsToStdExceptUnderNographicAndNodefaults() throws Exception {
+        assertEquals("std", config().vga);
+        assertEquals("none", config("-nographic").vga);
+        assertEquals("none", config("-nodefaults").vga);
+        assertEquals("none", config("-device", "VGA").vga);
+        assertEquals("std", config("-nographic", "-vga", "std").vga);
+        assertEquals("127.0.0.1:3", config("-vnc", "127.0.0.1:3,password=on").vnc.asMap().get("vnc"));
+        assertEquals("gl", config("-display", "gl").display.asMap().get("type"));
+    }
+
+    @Test
     void laterValuesOfKnownOptionsAreRefused() {
         assertEquals("-nic tap: not supported yet", error("-nic", "tap"));
         assertEquals("-display gtk: not supported yet", error("-display", "gtk"));
-        assertEquals("-vga std: not supported yet", error("-vga", "std"));
+        assertEquals("-vga cirrus: not supported yet", error("-vga", "cirrus"));
         assertEquals("-hda disk.img: not supported yet", error("disk.img"));
     }
 

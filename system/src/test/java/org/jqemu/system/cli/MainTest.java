@@ -117,7 +117,7 @@ class MainTest {
         String log = run("-d", "help").out();
         assertTrue(log.startsWith("Log items (comma separated):\n"));
         assertTrue(log.contains("\nguest_errors    log when the guest OS does something invalid"));
-        assertEquals("Available display backend types:\nnone\n", run("-display", "help").out());
+        assertEquals("Available display backend types:\nnone\ngl\n", run("-display", "help").out());
     }
 
     // ---- user errors: one line, status 1 --------------------------------------------------

@@ -253,6 +253,16 @@ public final class X86Cpu implements TcgCpu {
     }
 
     @Override
+    public String dumpRegisters() {
+        return X86CpuDump.registers(this);
+    }
+
+    @Override
+    public long translate(long vaddr) {
+        return X86CpuDump.translate(this, vaddr);
+    }
+
+    @Override
     public void setKicker(Runnable kicker) {
         this.kicker = kicker;
     }
@@ -437,6 +447,11 @@ public final class X86Cpu implements TcgCpu {
     /** Instructions executed so far (for speed measurements). */
     public long instructionCount() {
         return executor.insnCount;
+    }
+
+    /** Blocks translated to bytecode so far (tier 2, for tests and measurements). */
+    public long compiledBlockCount() {
+        return executor.compiledBlocks;
     }
 
     @Override

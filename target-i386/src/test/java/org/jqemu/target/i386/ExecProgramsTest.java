@@ -2,6 +2,7 @@ package org.jqemu.target.i386;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,6 +41,16 @@ class ExecProgramsTest {
 
     @TestFactory
     Stream<DynamicTest> suite() throws IOException {
+        return programs().map(n -> DynamicTest.dynamicTest(n, () -> runProgram(suiteDir(), n, false)));
+    }
+
+    /** The same programs with every block translated to bytecode before it first runs (tier 2). */
+    @TestFactory
+    Stream<DynamicTest> suiteCompiled() throws IOException {
+        return programs().map(n -> DynamicTest.dynamicTest(n + " (compiled)", () -> runProgram(suiteDir(), n, true)));
+    }
+
+    private static Stream<String> programs() throws IOException {
         Path dir = suiteDir();
         List<String> names;
         try (Stream<Path> s = Files.list(dir)) {
@@ -51,12 +62,15 @@ class ExecProgramsTest {
                     .toList();
         }
         assertFalse(names.isEmpty(), "no x86 test programs with .expected output in " + dir);
-        return names.stream().map(n -> DynamicTest.dynamicTest(n, () -> runProgram(dir, n)));
+        return names.stream();
     }
 
-    private static void runProgram(Path dir, String name) throws Exception {
+    private static void runProgram(Path dir, String name, boolean compiled) throws Exception {
         Path out = Files.createTempFile("jqemu-" + name, ".bin");
+        // The threshold is read when the CPU is made: 0 compiles each block before its first run.
+        System.setProperty("jqemu.jit.threshold", compiled ? "0" : "-1");
         try (ExecRig rig = new ExecRig()) {
+            System.clearProperty("jqemu.jit.threshold");
             byte[] image = ExecRig.nasmFile(dir.resolve(name + ".asm"), dir, out);
             rig.loadMultiboot(image, name + ".bin");
             int status = rig.run(60_000);
@@ -67,6 +81,11 @@ class ExecProgramsTest {
                 assertEquals(-1, status, name + " must end without writing the exit port");
             } else {
                 assertEquals(1, status, name + " exit status (1 = PASS)");
+            }
+            if (compiled) {
+                assertTrue(rig.cpu.compiledBlockCount() > 0, name + ": no block was compiled");
+            } else {
+                assertEquals(0, rig.cpu.compiledBlockCount(), name + ": the interpreter-only run compiled blocks");
             }
         } finally {
             Files.deleteIfExists(out);

@@ -20,6 +20,8 @@ final class Block {
     boolean valid = true;
     /** Number of times executed; a later tier may compile hot blocks. */
     int execCount;
+    /** The tier-2 translation once the block got hot, else null. */
+    CompiledBlock compiled;
 
     // Two cached successors, validated on use (see Executor.nextBlock).
     long chainEip0 = -1, chainEip1 = -1;

@@ -138,6 +138,21 @@ public final class Executor implements CodePageMap.Listener {
                 long ipMask = b.code64 ? -1L : b.code32 ? 0xffffffffL : 0xffffL;
                 boolean tf = (cpu.eflags & 0x100) != 0;
                 x.watch = (cpu.dr[7] & 0xff) != 0;
+                CompiledBlock cb = b.compiled;
+                if (cb != null && !tf && !x.watch) {
+                    int r = cb.run(x, insns, b);
+                    b.execCount++;
+                    last = b.valid ? b : null;
+                    if (r < 0) {
+                        insnCount -= r;
+                        return;
+                    }
+                    insnCount += r;
+                    continue;
+                }
+                if (b.execCount == jitThreshold) {
+                    compile(b);
+                }
                 int n = 0;
                 boolean brk = false;
                 for (Insn i : insns) {
@@ -190,6 +205,25 @@ public final class Executor implements CodePageMap.Listener {
         if (bits != 0) {
             cpu.dr[6] |= bits;
             cpu.intr.deliver(1, false, -1, cpu.rip);
+        }
+    }
+
+    /**
+     * Executions after which a block is compiled to bytecode: -Djqemu.jit.threshold when the CPU
+     * is created (0 = before its first run, negative = never).
+     */
+    private final int jitThreshold = Integer.getInteger("jqemu.jit.threshold", 2000);
+    private static final System.Logger LOG = System.getLogger(Executor.class.getName());
+    /** Blocks compiled (for measurements). */
+    public long compiledBlocks;
+
+    private void compile(Block b) {
+        try {
+            b.compiled = BlockCompiler.compile(b);
+            compiledBlocks++;
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError e) {
+            // A translator bug must not stop the guest: the block stays interpreted.
+            LOG.log(System.Logger.Level.WARNING, "tier-2 translation failed; interpreting the block", e);
         }
     }
 

@@ -54,7 +54,7 @@ public final class Interpreter {
     /** The executing instruction is in 64-bit mode (set by {@link #exec}). */
     boolean m64;
     /** The executing instruction has a REX prefix: byte registers 4-7 are SPL..DIL. */
-    private boolean rex;
+    boolean rex;
 
     // ---- registers ------------------------------------------------------------------------
 

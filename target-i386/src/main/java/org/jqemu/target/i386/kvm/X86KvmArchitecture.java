@@ -3,7 +3,9 @@ package org.jqemu.target.i386.kvm;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
+import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Set;
 import org.jqemu.accel.kvm.Kvm;
 import org.jqemu.accel.kvm.KvmArchitecture;
@@ -21,7 +23,8 @@ import org.jqemu.target.i386.X86Cpu;
 /**
  * x86 glue of the {@code kvm} accelerator: the in-kernel irqchip (two 8259s, IOAPIC, a local APIC
  * per vCPU) and PIT, the real-mode helper pages Intel's VMX needs, CPUID, and the register
- * mapping ({@link X86KvmRegisters}).
+ * mapping ({@link X86KvmRegisters}), with QEMU's PC interrupt routing and reset of the in-kernel chips
+ * ({@link X86KvmIrqChipState}).
  *
  * <p>The board finds the irqchip as {@code machine.component(KvmIrqChip.class)} (see
  * {@link KvmIrqChip}); it exists from accelerator init on, before the board is built.
@@ -37,14 +40,8 @@ public final class X86KvmArchitecture implements KvmArchitecture {
     /** IOAPIC pins: GSIs 0..23. */
     static final int GSI_COUNT = 24;
 
-    private static final VarHandle NENT = KvmStructs.field(KvmStructs.KVM_CPUID2, "nent");
-    private static final long ENTRIES = KvmStructs.offset(KvmStructs.KVM_CPUID2, "entries");
-    private static final long ENTRY_SIZE = KvmStructs.KVM_CPUID_ENTRY2.byteSize();
-    private static final long FUNCTION = KvmStructs.offset(KvmStructs.KVM_CPUID_ENTRY2, "function");
-    private static final long EBX = KvmStructs.offset(KvmStructs.KVM_CPUID_ENTRY2, "ebx");
-    private static final long EDX = KvmStructs.offset(KvmStructs.KVM_CPUID_ENTRY2, "edx");
-
     private MemorySegment supportedCpuid;
+    private X86KvmCpuid.Model cpuModel;
 
     @Override
     public boolean supportsHost(String osArch) {
@@ -68,12 +65,44 @@ public final class X86KvmArchitecture implements KvmArchitecture {
         }
         vm.ioctl(KvmIoctl.KVM_SET_TSS_ADDR, TSS_ADDR);
         vm.createIrqChip();
+        if (kvm.checkExtension(KvmCap.KVM_CAP_IRQ_ROUTING) > 0) {
+            vm.setGsiRouting(pcRoutes());
+        }
         boolean pit = kvm.checkExtension(KvmCap.KVM_CAP_PIT2) > 0;
         if (pit) {
             vm.createPit2(KvmConstants.KVM_PIT_SPEAKER_DUMMY);
         }
         machine.putComponent(KvmIrqChip.class, new KvmIrqChip(vm, GSI_COUNT, pit));
+        // Their state now is their power-on state; a system reset puts it back.
+        X86KvmIrqChipState powerOn = X86KvmIrqChipState.capture(vm, machine.arena(), pit);
+        machine.addResetHandler(powerOn::restore);
         supportedCpuid = kvm.supportedCpuid(machine.arena());
+        cpuModel = X86KvmCpuid.model(machine.config().cpuModel);
+        // A TSC rate KVM cannot give is a configuration error now, not a failure at vCPU creation.
+        if (tscFrequency(machine.config().cpuModel) > 0 && kvm.checkExtension(KvmCap.KVM_CAP_TSC_CONTROL) <= 0) {
+            throw new IllegalArgumentException("kvm: this host's KVM cannot set the TSC frequency (no KVM_CAP_TSC_CONTROL)");
+        }
+    }
+
+    /**
+     * QEMU's PC routing (kvm_pc_setup_irq_routing): GSI n drives 8259 pin n for n < 16 except the
+     * cascade (2), and IOAPIC pin n for n < 24 — except GSI 0 (the PIT), which is IOAPIC pin 2 as
+     * the MADT's interrupt source override says; GSI 2 reaches neither.
+     */
+    static List<KvmVm.IrqRoute> pcRoutes() {
+        List<KvmVm.IrqRoute> routes = new ArrayList<>();
+        for (int i = 0; i < 16; i++) {
+            if (i != 2) {
+                routes.add(new KvmVm.IrqRoute(i, i < 8 ? KvmConstants.KVM_IRQCHIP_PIC_MASTER
+                        : KvmConstants.KVM_IRQCHIP_PIC_SLAVE, i & 7));
+            }
+        }
+        for (int i = 0; i < GSI_COUNT; i++) {
+            if (i != 2) {
+                routes.add(new KvmVm.IrqRoute(i, KvmConstants.KVM_IRQCHIP_IOAPIC, i == 0 ? 2 : i));
+            }
+        }
+        return routes;
     }
 
     @Override
@@ -84,31 +113,55 @@ public final class X86KvmArchitecture implements KvmArchitecture {
     @Override
     public KvmVcpu createVcpu(KvmVm vm, Machine machine, Cpu cpu) {
         X86Cpu x86 = (X86Cpu) cpu;
-        KvmVcpu vcpu = vm.createVcpu(x86.index(), machine, new X86KvmRegisters(x86));
+        X86KvmRegisters registers = new X86KvmRegisters(x86);
+        KvmVcpu vcpu = vm.createVcpu(x86.index(), machine, registers);
         try (Arena a = Arena.ofConfined()) {
             vcpu.ioctl(KvmIoctl.KVM_SET_CPUID2, cpuidFor(a, x86.index()));
         }
+        registers.captureLapicResetState(vcpu);
+        setTscFrequency(vcpu, machine.config().cpuModel);
         return vcpu;
     }
 
     /**
-     * The CPUID table of one vCPU: what the host's KVM supports, with this vCPU's APIC id in leaf
-     * 1 (EBX[31:24]) and the x2APIC id leaves (0xB, 0x1F: EDX).
+     * {@code -cpu MODEL,tsc-frequency=HZ} (QEMU's property): the guest's TSC rate, which KVM
+     * scales in hardware (KVM_SET_TSC_KHZ). Without it the guest's TSC runs at the host's rate,
+     * which the guest learns from kvmclock or by calibrating against the PIT, as under QEMU.
      */
-    MemorySegment cpuidFor(Arena arena, int apicId) {
-        int n = (int) NENT.get(supportedCpuid);
-        MemorySegment t = Kvm.allocateCpuid2(arena, n);
-        MemorySegment.copy(supportedCpuid, ENTRIES, t, ENTRIES, n * ENTRY_SIZE);
-        for (int i = 0; i < n; i++) {
-            long e = ENTRIES + i * ENTRY_SIZE;
-            int function = t.get(java.lang.foreign.ValueLayout.JAVA_INT, e + FUNCTION);
-            if (function == 1) {
-                int ebx = t.get(java.lang.foreign.ValueLayout.JAVA_INT, e + EBX);
-                t.set(java.lang.foreign.ValueLayout.JAVA_INT, e + EBX, (ebx & 0x00ffffff) | (apicId << 24));
-            } else if (function == 0xb || function == 0x1f) {
-                t.set(java.lang.foreign.ValueLayout.JAVA_INT, e + EDX, apicId);
+    private static void setTscFrequency(KvmVcpu vcpu, String cpuModel) {
+        long hz = tscFrequency(cpuModel);
+        if (hz <= 0) {
+            return;
+        }
+        vcpu.ioctl(KvmIoctl.KVM_SET_TSC_KHZ, hz / 1000);
+    }
+
+    /** The {@code tsc-frequency=} value of a -cpu string in Hz (k/M/G suffixes as QEMU's sizes), or 0. */
+    static long tscFrequency(String cpuModel) {
+        if (cpuModel == null) {
+            return 0;
+        }
+        for (String prop : cpuModel.split(",")) {
+            if (prop.startsWith("tsc-frequency=") || prop.startsWith("tsc-freq=")) {
+                String v = prop.substring(prop.indexOf('=') + 1).trim();
+                long unit = 1;
+                char last = v.isEmpty() ? ' ' : Character.toUpperCase(v.charAt(v.length() - 1));
+                if (last == 'K' || last == 'M' || last == 'G') {
+                    unit = last == 'K' ? 1_000L : last == 'M' ? 1_000_000L : 1_000_000_000L;
+                    v = v.substring(0, v.length() - 1);
+                }
+                try {
+                    return Long.parseLong(v) * unit;
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("Parameter 'tsc-frequency' expects a number: " + prop);
+                }
             }
         }
-        return t;
+        return 0;
+    }
+
+    /** The CPUID table of one vCPU (see {@link X86KvmCpuid}). */
+    MemorySegment cpuidFor(Arena arena, int apicId) {
+        return X86KvmCpuid.forVcpu(arena, supportedCpuid, cpuModel, apicId);
     }
 }

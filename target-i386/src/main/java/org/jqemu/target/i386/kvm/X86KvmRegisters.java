@@ -7,10 +7,13 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import org.jqemu.accel.kvm.KvmConstants;
 import org.jqemu.accel.kvm.KvmIoctl;
 import org.jqemu.accel.kvm.KvmStructs;
 import org.jqemu.accel.kvm.KvmVcpu;
+import org.jqemu.target.i386.SystemInsns;
 import org.jqemu.target.i386.X86Cpu;
+import org.jqemu.target.i386.fpu.FpuState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,9 +23,11 @@ import org.slf4j.LoggerFactory;
  * type, S, DPL, P, AVL, L, D/B, G) and byte-granular limits; KVM wants one byte per attribute and
  * the same byte-granular limit. A segment that is not present is "unusable" to KVM.
  *
- * <p>What the Java CPU does not model (EFER, CR8, the APIC base, pending-interrupt bitmap) is read
- * back from KVM before each write so a pause/resume never changes it; at power-on and reset it gets
- * its reset value instead, together with the MSRs a reset clears.
+ * <p>Also copied both ways: EFER and CR8 (kvm_sregs), the x87/MMX/SSE registers (kvm_fpu, FXSAVE's
+ * image) and the MSRs {@link SystemInsns} models ({@link #SYNCED_MSRS}). What the Java CPU does
+ * not model (the APIC base, the pending-interrupt bitmap, the local APIC) is read back from KVM
+ * before each write so a pause/resume never changes it; at power-on and reset it gets its reset
+ * value instead (the local APIC the state KVM created it with), and the TSC restarts at 0.
  */
 final class X86KvmRegisters implements KvmVcpu.RegisterSync {
     private static final Logger LOG = LoggerFactory.getLogger(X86KvmRegisters.class);
@@ -39,22 +44,43 @@ final class X86KvmRegisters implements KvmVcpu.RegisterSync {
     private static final long APIC_BSP = 0x100;
     private static final long EFER_LMA = 0x400;
 
-    /** MSRs a reset sets, and their reset values (SDM vol. 3, table 10-1; QEMU's reset list). */
-    private static final long[][] RESET_MSRS = {
-        {0x10, 0},                // IA32_TIME_STAMP_COUNTER
-        {0x174, 0}, {0x175, 0}, {0x176, 0}, // IA32_SYSENTER_CS/ESP/EIP
-        {0x1a0, 1},               // IA32_MISC_ENABLE: fast strings
-        {0xc0000081L, 0}, {0xc0000082L, 0}, {0xc0000083L, 0}, {0xc0000084L, 0}, // STAR LSTAR CSTAR FMASK
-        {0xc0000102L, 0},         // KERNEL_GS_BASE
+    /**
+     * The MSRs the Java CPU models (SystemInsns), copied both ways with the other registers. The
+     * TSC is not among them: it is the kernel's (it runs at the host's rate), except that a reset
+     * sets it to 0, as the SDM's reset table says.
+     */
+    static final int[] SYNCED_MSRS = {
+        SystemInsns.MSR_SYSENTER_CS, SystemInsns.MSR_SYSENTER_ESP, SystemInsns.MSR_SYSENTER_EIP,
+        SystemInsns.MSR_PAT, SystemInsns.MSR_MISC_ENABLE,
+        SystemInsns.MSR_STAR, SystemInsns.MSR_LSTAR, SystemInsns.MSR_CSTAR, SystemInsns.MSR_FMASK,
+        SystemInsns.MSR_KERNEL_GS_BASE, SystemInsns.MSR_TSC_AUX,
     };
+    private static final long MSR_HEADER = KvmStructs.KVM_MSRS.byteSize();
+    private static final long MSR_ENTRY = KvmStructs.KVM_MSR_ENTRY.byteSize();
+    private static final long MSR_INDEX = KvmStructs.offset(KvmStructs.KVM_MSR_ENTRY, "index");
+    private static final long MSR_DATA = KvmStructs.offset(KvmStructs.KVM_MSR_ENTRY, "data");
+    private static final long MSR_NMSRS = KvmStructs.offset(KvmStructs.KVM_MSRS, "nmsrs");
 
     private final X86Cpu cpu;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment regs = arena.allocate(KvmStructs.KVM_REGS);
     private final MemorySegment sregs = arena.allocate(KvmStructs.KVM_SREGS);
+    private final MemorySegment fpuState = arena.allocate(KvmStructs.KVM_FPU);
+    private final MemorySegment mpState = arena.allocate(KvmStructs.KVM_MP_STATE);
+    private final MemorySegment msrs = arena.allocate(MSR_HEADER + (SYNCED_MSRS.length + 1) * MSR_ENTRY, 8);
+    /** The local APIC as KVM created it (its reset state, LINT0 in ExtINT mode on the BSP). */
+    private MemorySegment lapicAtReset;
+    /** MSRs KVM refused (an older or foreign kernel); logged once, then left out. */
+    private final boolean[] msrRefused = new boolean[SYNCED_MSRS.length];
 
     X86KvmRegisters(X86Cpu cpu) {
         this.cpu = cpu;
+    }
+
+    /** Remembers the vCPU's fresh local APIC state, restored on every reset (KVM_SET_LAPIC). */
+    void captureLapicResetState(KvmVcpu vcpu) {
+        lapicAtReset = arena.allocate(KvmStructs.KVM_LAPIC_STATE);
+        vcpu.ioctl(KvmIoctl.KVM_GET_LAPIC, lapicAtReset);
     }
 
     private static long off(String... path) {
@@ -65,11 +91,19 @@ final class X86KvmRegisters implements KvmVcpu.RegisterSync {
     public void put(KvmVcpu vcpu, boolean afterReset) {
         writeRegs(regs);
         vcpu.ioctl(KvmIoctl.KVM_SET_REGS, regs);
-        vcpu.ioctl(KvmIoctl.KVM_GET_SREGS, sregs); // keeps EFER, CR8, APIC base, pending interrupts
+        vcpu.ioctl(KvmIoctl.KVM_GET_SREGS, sregs); // keeps the APIC base and pending interrupts
         writeSregs(sregs, afterReset);
         vcpu.ioctl(KvmIoctl.KVM_SET_SREGS, sregs);
-        if (afterReset) {
-            resetMsrs(vcpu);
+        writeFpu(fpuState);
+        vcpu.ioctl(KvmIoctl.KVM_SET_FPU, fpuState);
+        putMsrs(vcpu, afterReset);
+        if (afterReset && lapicAtReset != null) {
+            // After the APIC base (SET_SREGS): KVM checks the state against it.
+            vcpu.ioctl(KvmIoctl.KVM_SET_LAPIC, lapicAtReset);
+            // The boot CPU runs; the others wait for INIT/SIPI, which the in-kernel APICs handle.
+            mpState.set(JAVA_INT, 0, cpu.index() == 0 ? KvmConstants.KVM_MP_STATE_RUNNABLE
+                    : KvmConstants.KVM_MP_STATE_UNINITIALIZED);
+            vcpu.ioctl(KvmIoctl.KVM_SET_MP_STATE, mpState);
         }
     }
 
@@ -79,6 +113,9 @@ final class X86KvmRegisters implements KvmVcpu.RegisterSync {
         vcpu.ioctl(KvmIoctl.KVM_GET_SREGS, sregs);
         readRegs(regs, (sregs.get(JAVA_LONG, off("efer")) & EFER_LMA) != 0);
         readSregs(sregs);
+        vcpu.ioctl(KvmIoctl.KVM_GET_FPU, fpuState);
+        readFpu(fpuState);
+        getMsrs(vcpu);
     }
 
     /** The Java CPU's general registers, RIP and RFLAGS into a kvm_regs. */
@@ -105,9 +142,9 @@ final class X86KvmRegisters implements KvmVcpu.RegisterSync {
         sregs.set(JAVA_LONG, off("cr2"), cpu.cr2);
         sregs.set(JAVA_LONG, off("cr3"), cpu.cr3);
         sregs.set(JAVA_LONG, off("cr4"), cpu.cr4);
+        sregs.set(JAVA_LONG, off("cr8"), cpu.cr8);
+        sregs.set(JAVA_LONG, off("efer"), cpu.efer);
         if (afterReset) {
-            sregs.set(JAVA_LONG, off("cr8"), 0L);
-            sregs.set(JAVA_LONG, off("efer"), 0L);
             sregs.set(JAVA_LONG, off("apic_base"),
                     APIC_BASE_DEFAULT | APIC_ENABLE | (cpu.index() == 0 ? APIC_BSP : 0));
             sregs.asSlice(off("interrupt_bitmap"), 32).fill((byte) 0);
@@ -166,6 +203,8 @@ final class X86KvmRegisters implements KvmVcpu.RegisterSync {
         cpu.cr2 = sregs.get(JAVA_LONG, off("cr2"));
         cpu.cr3 = sregs.get(JAVA_LONG, off("cr3"));
         cpu.cr4 = sregs.get(JAVA_LONG, off("cr4"));
+        cpu.cr8 = sregs.get(JAVA_LONG, off("cr8"));
+        cpu.efer = sregs.get(JAVA_LONG, off("efer"));
         boolean protectedMode = (cpu.cr0 & 1) != 0;
         boolean vm86 = (cpu.getEflags() & 0x20000) != 0;
         // SS.DPL is the CPL in protected mode (what both VMX and SVM report).
@@ -190,23 +229,146 @@ final class X86KvmRegisters implements KvmVcpu.RegisterSync {
         return attr;
     }
 
-    private void resetMsrs(KvmVcpu vcpu) {
-        long header = KvmStructs.KVM_MSRS.byteSize();
-        long entry = KvmStructs.KVM_MSR_ENTRY.byteSize();
-        long index = KvmStructs.offset(KvmStructs.KVM_MSR_ENTRY, "index");
-        long data = KvmStructs.offset(KvmStructs.KVM_MSR_ENTRY, "data");
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment msrs = a.allocate(header + RESET_MSRS.length * entry, 8);
-            msrs.set(JAVA_INT, KvmStructs.offset(KvmStructs.KVM_MSRS, "nmsrs"), RESET_MSRS.length);
-            for (int i = 0; i < RESET_MSRS.length; i++) {
-                msrs.set(JAVA_INT, header + i * entry + index, (int) RESET_MSRS[i][0]);
-                msrs.set(JAVA_LONG, header + i * entry + data, RESET_MSRS[i][1]);
+    // ---- x87/SSE state (kvm_fpu is FXSAVE's content: registers in ST(i) order) -----------
+
+    private static final long FPR = KvmStructs.offset(KvmStructs.KVM_FPU, "fpr");
+    private static final long FCW = KvmStructs.offset(KvmStructs.KVM_FPU, "fcw");
+    private static final long FSW = KvmStructs.offset(KvmStructs.KVM_FPU, "fsw");
+    private static final long FTWX = KvmStructs.offset(KvmStructs.KVM_FPU, "ftwx");
+    private static final long FOP = KvmStructs.offset(KvmStructs.KVM_FPU, "last_opcode");
+    private static final long FIP = KvmStructs.offset(KvmStructs.KVM_FPU, "last_ip");
+    private static final long FDP = KvmStructs.offset(KvmStructs.KVM_FPU, "last_dp");
+    private static final long XMM = KvmStructs.offset(KvmStructs.KVM_FPU, "xmm");
+    private static final long MXCSR = KvmStructs.offset(KvmStructs.KVM_FPU, "mxcsr");
+
+    /** The Java CPU's x87, MMX and SSE registers into a kvm_fpu. */
+    void writeFpu(MemorySegment f) {
+        FpuState x = cpu.fpu;
+        f.fill((byte) 0);
+        for (int i = 0; i < 8; i++) {
+            int r = x.phys(i);
+            f.set(JAVA_LONG, FPR + 16L * i, x.mant[r]);
+            f.set(JAVA_SHORT, FPR + 16L * i + 8, (short) x.sexp[r]);
+        }
+        f.set(JAVA_SHORT, FCW, (short) x.fcw);
+        f.set(JAVA_SHORT, FSW, (short) x.statusWord());
+        f.set(JAVA_BYTE, FTWX, (byte) x.abridgedTag());
+        f.set(JAVA_SHORT, FOP, (short) x.fop);
+        f.set(JAVA_LONG, FIP, x.fip);
+        f.set(JAVA_LONG, FDP, x.fdp);
+        for (int i = 0; i < 32; i++) {
+            f.set(JAVA_LONG, XMM + 8L * i, x.xmm[i]);
+        }
+        f.set(JAVA_INT, MXCSR, x.mxcsr);
+    }
+
+    /** A kvm_fpu into the Java CPU. */
+    void readFpu(MemorySegment f) {
+        FpuState x = cpu.fpu;
+        x.fcw = f.get(JAVA_SHORT, FCW) & 0xffff;
+        x.setStatusWord(f.get(JAVA_SHORT, FSW) & 0xffff);
+        x.empty = ~f.get(JAVA_BYTE, FTWX) & 0xff;
+        for (int i = 0; i < 8; i++) {
+            int r = x.phys(i);
+            x.mant[r] = f.get(JAVA_LONG, FPR + 16L * i);
+            x.sexp[r] = f.get(JAVA_SHORT, FPR + 16L * i + 8) & 0xffff;
+        }
+        x.fop = f.get(JAVA_SHORT, FOP) & 0x7ff;
+        x.fip = f.get(JAVA_LONG, FIP);
+        x.fdp = f.get(JAVA_LONG, FDP);
+        for (int i = 0; i < 32; i++) {
+            x.xmm[i] = f.get(JAVA_LONG, XMM + 8L * i);
+        }
+        x.mxcsr = f.get(JAVA_INT, MXCSR);
+    }
+
+    // ---- MSRs -----------------------------------------------------------------------------
+
+    /** The value the Java CPU holds for one of {@link #SYNCED_MSRS}. */
+    long msrValue(int index) {
+        SystemInsns s = cpu.sys;
+        return switch (index) {
+            case SystemInsns.MSR_SYSENTER_CS -> s.sysenterCs & 0xffffL;
+            case SystemInsns.MSR_SYSENTER_ESP -> s.sysenterEsp;
+            case SystemInsns.MSR_SYSENTER_EIP -> s.sysenterEip;
+            case SystemInsns.MSR_PAT -> s.pat;
+            case SystemInsns.MSR_MISC_ENABLE -> s.miscEnable;
+            case SystemInsns.MSR_STAR -> s.star;
+            case SystemInsns.MSR_LSTAR -> s.lstar;
+            case SystemInsns.MSR_CSTAR -> s.cstar;
+            case SystemInsns.MSR_FMASK -> s.fmask & 0xffffffffL;
+            case SystemInsns.MSR_KERNEL_GS_BASE -> s.kernelGsBase;
+            case SystemInsns.MSR_TSC_AUX -> s.tscAux & 0xffffffffL;
+            default -> throw new IllegalArgumentException("MSR 0x" + Integer.toHexString(index));
+        };
+    }
+
+    void setMsrValue(int index, long v) {
+        SystemInsns s = cpu.sys;
+        switch (index) {
+            case SystemInsns.MSR_SYSENTER_CS -> s.sysenterCs = (int) v & 0xffff;
+            case SystemInsns.MSR_SYSENTER_ESP -> s.sysenterEsp = v;
+            case SystemInsns.MSR_SYSENTER_EIP -> s.sysenterEip = v;
+            case SystemInsns.MSR_PAT -> s.pat = v;
+            case SystemInsns.MSR_MISC_ENABLE -> s.miscEnable = v;
+            case SystemInsns.MSR_STAR -> s.star = v;
+            case SystemInsns.MSR_LSTAR -> s.lstar = v;
+            case SystemInsns.MSR_CSTAR -> s.cstar = v;
+            case SystemInsns.MSR_FMASK -> s.fmask = (int) v;
+            case SystemInsns.MSR_KERNEL_GS_BASE -> s.kernelGsBase = v;
+            case SystemInsns.MSR_TSC_AUX -> s.tscAux = (int) v;
+            default -> throw new IllegalArgumentException("MSR 0x" + Integer.toHexString(index));
+        }
+    }
+
+    /** Fills {@link #msrs} with the MSRs KVM accepts (plus the TSC after a reset); returns their count. */
+    private int fillMsrs(boolean withValues, boolean afterReset) {
+        int n = 0;
+        for (int i = 0; i < SYNCED_MSRS.length; i++) {
+            if (!msrRefused[i]) {
+                long e = MSR_HEADER + n * MSR_ENTRY;
+                msrs.set(JAVA_INT, e + MSR_INDEX, SYNCED_MSRS[i]);
+                msrs.set(JAVA_LONG, e + MSR_DATA, withValues ? msrValue(SYNCED_MSRS[i]) : 0L);
+                n++;
             }
-            int done = vcpu.ioctl(KvmIoctl.KVM_SET_MSRS, msrs);
-            if (done < RESET_MSRS.length) {
-                // KVM stops at the first MSR it refuses; the rest keep their values.
-                LOG.warn("kvm: vCPU {}: KVM refused to reset MSR 0x{}", cpu.index(),
-                        Long.toHexString(RESET_MSRS[done][0]));
+        }
+        if (afterReset) {
+            long e = MSR_HEADER + n * MSR_ENTRY;
+            msrs.set(JAVA_INT, e + MSR_INDEX, SystemInsns.MSR_TSC);
+            msrs.set(JAVA_LONG, e + MSR_DATA, 0L);
+            n++;
+        }
+        msrs.set(JAVA_INT, MSR_NMSRS, n);
+        return n;
+    }
+
+    private void putMsrs(KvmVcpu vcpu, boolean afterReset) {
+        int n = fillMsrs(true, afterReset);
+        int done = vcpu.ioctl(KvmIoctl.KVM_SET_MSRS, msrs);
+        if (done < n) {
+            refuse((int) msrs.get(JAVA_INT, MSR_HEADER + done * MSR_ENTRY + MSR_INDEX), "set");
+        }
+    }
+
+    private void getMsrs(KvmVcpu vcpu) {
+        int n = fillMsrs(false, false);
+        int done = vcpu.ioctl(KvmIoctl.KVM_GET_MSRS, msrs);
+        for (int i = 0; i < done; i++) {
+            long e = MSR_HEADER + i * MSR_ENTRY;
+            setMsrValue(msrs.get(JAVA_INT, e + MSR_INDEX), msrs.get(JAVA_LONG, e + MSR_DATA));
+        }
+        if (done < n) {
+            refuse((int) msrs.get(JAVA_INT, MSR_HEADER + done * MSR_ENTRY + MSR_INDEX), "get");
+        }
+    }
+
+    /** KVM stops at the first MSR it refuses: leave that one out from now on. */
+    private void refuse(int index, String what) {
+        for (int i = 0; i < SYNCED_MSRS.length; i++) {
+            if (SYNCED_MSRS[i] == index && !msrRefused[i]) {
+                msrRefused[i] = true;
+                LOG.warn("kvm: vCPU {}: KVM cannot {} MSR 0x{}; it is no longer synchronised", cpu.index(), what,
+                        Integer.toHexString(index));
             }
         }
     }

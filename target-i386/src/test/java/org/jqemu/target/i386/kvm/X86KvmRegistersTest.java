@@ -120,4 +120,66 @@ class X86KvmRegistersTest {
             assertEquals(3, to.cpl, "CPL from SS.DPL");
         }
     }
+
+    @Test
+    void eferCr8FpuAndMsrsSurviveTheRoundTrip() {
+        try (Machine m = new Machine(new MachineConfig()); Arena a = Arena.ofConfined()) {
+            X86Cpu from = new X86Cpu(m, 0);
+            protectedMode(from);
+            from.efer = X86Cpu.EFER_SCE | X86Cpu.EFER_NXE;
+            from.cr8 = 5;
+            from.fpu.fcw = 0x37f;
+            from.fpu.setStatusWord(0x3800 & (5 << 11) | 0x41); // TOP=5, C0, IE
+            from.fpu.empty = 0b1001_1111; // ST(0)=phys 5, ST(1)=phys 6 hold values
+            from.fpu.mant[5] = 0xc000000000000000L;
+            from.fpu.sexp[5] = 0x3fff;
+            from.fpu.mant[6] = 0x8000000000000000L;
+            from.fpu.sexp[6] = 0xc000;
+            from.fpu.mxcsr = 0x1f80 | 0x20;
+            for (int i = 0; i < 32; i++) {
+                from.fpu.xmm[i] = 0x0101010101010101L * (i + 1);
+            }
+            from.sys.sysenterCs = 0x10;
+            from.sys.sysenterEip = 0xc0100000L;
+            from.sys.lstar = 0xffffffff81000000L;
+            from.sys.fmask = 0x47700;
+            from.sys.kernelGsBase = 0xffff888000000000L;
+            from.sys.pat = 0x0007010600070106L;
+            X86KvmRegisters glue = new X86KvmRegisters(from);
+            MemorySegment regs = a.allocate(KvmStructs.KVM_REGS);
+            MemorySegment sregs = a.allocate(KvmStructs.KVM_SREGS);
+            MemorySegment fpu = a.allocate(KvmStructs.KVM_FPU);
+            glue.writeRegs(regs);
+            glue.writeSregs(sregs, false);
+            glue.writeFpu(fpu);
+            // kvm_fpu is FXSAVE's image: registers in ST(i) order, the abridged tag byte
+            assertEquals(0xc000000000000000L, fpu.get(JAVA_LONG, KvmStructs.offset(KvmStructs.KVM_FPU, "fpr")));
+            assertEquals((byte) 0b0110_0000, fpu.get(JAVA_BYTE, KvmStructs.offset(KvmStructs.KVM_FPU, "ftwx")));
+            assertEquals(X86Cpu.EFER_SCE | X86Cpu.EFER_NXE, sregs.get(JAVA_LONG, off("efer")));
+            assertEquals(5, sregs.get(JAVA_LONG, off("cr8")));
+
+            X86Cpu to = new X86Cpu(m, 0);
+            X86KvmRegisters back = new X86KvmRegisters(to);
+            back.readRegs(regs, false);
+            back.readSregs(sregs);
+            back.readFpu(fpu);
+            for (int msr : X86KvmRegisters.SYNCED_MSRS) {
+                back.setMsrValue(msr, glue.msrValue(msr));
+            }
+            assertEquals(from.efer, to.efer);
+            assertEquals(from.cr8, to.cr8);
+            assertEquals(from.fpu.fcw, to.fpu.fcw);
+            assertEquals(from.fpu.statusWord(), to.fpu.statusWord());
+            assertEquals(from.fpu.empty, to.fpu.empty);
+            assertArrayEquals(from.fpu.mant, to.fpu.mant);
+            assertArrayEquals(from.fpu.sexp, to.fpu.sexp);
+            assertEquals(from.fpu.mxcsr, to.fpu.mxcsr);
+            assertArrayEquals(java.util.Arrays.copyOf(from.fpu.xmm, 32), java.util.Arrays.copyOf(to.fpu.xmm, 32));
+            for (int msr : X86KvmRegisters.SYNCED_MSRS) {
+                assertEquals(glue.msrValue(msr), back.msrValue(msr), "MSR 0x" + Integer.toHexString(msr));
+            }
+            assertEquals(0xffffffff81000000L, to.sys.lstar);
+            assertEquals(0x10, to.sys.sysenterCs);
+        }
+    }
 }

@@ -1,0 +1,110 @@
+package org.jqemu.tests;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Linux text console over VNC: the amd64 guest runs its shell on tty0 (the VGA text console,
+ * keyboard through the i8042), and a line typed through an RFB connection makes the shell write
+ * a computed answer to the serial port, then "exit" powers the guest off.
+ */
+class VncLinuxTest {
+    @Test
+    void textTypedOverVncReachesTheGuestShell() throws Exception {
+        Path g = LinuxBootTest.guest("amd64");
+        Path serial = Files.createTempFile("jqemu-vnc-linux", ".log");
+        int display = freeDisplay();
+        try (JqemuSession s = JqemuSession.start(g, List.of("-machine", "pc", "-m", "512",
+                "-kernel", g.resolve("vmlinuz").toString(), "-initrd", g.resolve("initrd.gz").toString(),
+                "-append", "console=ttyS0 console=tty0 jqemu.shell", "-display", "none",
+                "-vnc", "127.0.0.1:" + display, "-serial", "file:" + serial, "-no-reboot"))) {
+            long deadline = System.nanoTime() + 900_000_000_000L;
+            while (System.nanoTime() < deadline && !log(serial).contains("Run /init as init process")) {
+                Thread.sleep(500);
+            }
+            assertTrue(log(serial).contains("Run /init as init process"), "the kernel did not start /init:\n" + log(serial));
+            try (Socket sock = connect(display)) {
+                DataOutputStream out = handshake(sock);
+                // /init loads modules before it starts the shell; type until the shell answers.
+                while (System.nanoTime() < deadline && !log(serial).contains("VNC-TYPED-42")) {
+                    type(out, "echo VNC-TYPED-$((6*7)) > /dev/ttyS0\n");
+                    for (int i = 0; i < 40 && !log(serial).contains("VNC-TYPED-42"); i++) {
+                        Thread.sleep(250);
+                    }
+                }
+                assertTrue(log(serial).contains("VNC-TYPED-42"), "typed text did not reach the shell:\n" + log(serial));
+                type(out, "exit\n");
+                assertEquals(0, s.waitFor(300), "exit status after the shell exited and the guest powered off");
+            }
+        } finally {
+            Files.deleteIfExists(serial);
+        }
+    }
+
+    static int freeDisplay() {
+        for (int n = 20 + (int) (ProcessHandle.current().pid() % 60); n < 200; n++) {
+            try (var s = new java.net.ServerSocket(5900 + n)) {
+                return n;
+            } catch (IOException e) {
+                // in use
+            }
+        }
+        throw new IllegalStateException("no free VNC display");
+    }
+
+    private static String log(Path p) throws IOException {
+        return Files.readString(p, StandardCharsets.ISO_8859_1);
+    }
+
+    private static Socket connect(int display) throws Exception {
+        for (int i = 0; ; i++) {
+            try {
+                return new Socket("127.0.0.1", 5900 + display);
+            } catch (IOException e) {
+                if (i > 100) {
+                    throw e;
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    /** RFB 3.8 with no security, up to ServerInit; returns the stream for client messages. */
+    private static DataOutputStream handshake(Socket sock) throws IOException {
+        DataInputStream in = new DataInputStream(sock.getInputStream());
+        DataOutputStream out = new DataOutputStream(sock.getOutputStream());
+        in.readFully(new byte[12]);
+        out.write("RFB 003.008\n".getBytes(StandardCharsets.US_ASCII));
+        in.readFully(new byte[in.readUnsignedByte()]);
+        out.writeByte(1);
+        assertEquals(0, in.readInt(), "security result");
+        out.writeByte(1);
+        in.readFully(new byte[20]);
+        in.readFully(new byte[in.readInt()]);
+        return out;
+    }
+
+    /** KeyEvent messages with X keysyms; the server adds Shift for shifted characters. */
+    private static void type(DataOutputStream out, String text) throws IOException {
+        for (char c : text.toCharArray()) {
+            int keysym = c == '\n' ? 0xff0d : c;
+            for (int down = 1; down >= 0; down--) {
+                out.writeByte(4);
+                out.writeByte(down);
+                out.writeShort(0);
+                out.writeInt(keysym);
+            }
+        }
+        out.flush();
+    }
+}
