@@ -111,7 +111,8 @@ run() {
     local tx=""
     while kill -0 "$pid" 2>/dev/null; do
         if [ -z "$tx" ] && grep -q 'BENCH httpd-up' "$log"; then
-            tx=$(curl -sS -o "$work/$name.blob" -w '%{time_total}' "http://127.0.0.1:$fwd/blob") || tx=fail
+            tx=$(curl -sS -o "$work/$name.blob" -w '%{time_total}' "http://127.0.0.1:$fwd/blob") &&
+                tx=$(printf '%.3f' "$tx") || tx=fail
             touch "$work/www/done"
         fi
         sleep 0.5
