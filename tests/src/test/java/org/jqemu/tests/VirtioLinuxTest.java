@@ -55,7 +55,7 @@ class VirtioLinuxTest {
      */
     @Test
     void ext4SurvivesPowerOffReadonlyDiskHvc0ShellAndUserNetworking() throws Exception {
-        Path g = LinuxBootTest.guest("amd64");
+        Path g = stableGuest();
         Path disk = dir.resolve("disk.raw");
         try (var f = new java.io.RandomAccessFile(disk.toFile(), "rw")) {
             f.setLength(64 << 20);
@@ -146,7 +146,7 @@ class VirtioLinuxTest {
     /** Two jqemu guests on one {@code -netdev stream} link (a unix socket) ping each other. */
     @Test
     void twoGuestsPingEachOtherOverNetdevStream() throws Exception {
-        Path g = LinuxBootTest.guest("amd64");
+        Path g = stableGuest();
         Path link = dir.resolve("link.sock");
         try (JqemuSession a = JqemuSession.start(dir, pingArgs(g, 1, 2,
                 "stream,id=n0,server=on,addr.type=unix,addr.path=" + link))) {
@@ -167,6 +167,22 @@ class VirtioLinuxTest {
                 }
             }
         }
+    }
+
+    /**
+     * The amd64 guest, copied into this test's directory so that every boot of the test uses the
+     * same files even if another build replaces the shared cache meanwhile.
+     */
+    private Path stableGuest() throws Exception {
+        Path g = LinuxBootTest.guest("amd64");
+        Path copy = Files.createDirectories(dir.resolve("guest"));
+        for (String f : List.of("VERSION", "vmlinuz", "initrd.gz")) {
+            Files.copy(g.resolve(f), copy.resolve(f), java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        }
+        String version = Files.readString(copy.resolve("VERSION"));
+        assertTrue(version.matches("(?s).*modules=[^\\n]* ext4.*"),
+                "the guest in " + g + " lacks ext4 / jqemu.run (built by an older build-guest.sh?):\n" + version);
+        return copy;
     }
 
     private static List<String> pingArgs(Path g, int self, int peer, String netdev) {
