@@ -34,9 +34,29 @@ class LinuxBootTest {
         return Path.of(lines[lines.length - 1]);
     }
 
+    /**
+     * The i386 guest with {@code jqemu.shell}: at its shell a SysRq reboot resets the machine
+     * (the kernel's emergency restart: ACPI reset register, then keyboard controller), the kernel
+     * boots again to the shell, and {@code exit} powers off with status 0. (Busybox's
+     * {@code reboot -f} still hangs in the kernel's orderly shutdown: docs/LINUX-GUESTS.md.)
+     */
     @Test
-    void i386GuestBootsToTheShellMarkerAndPowersOff() throws Exception {
-        assertJqemuCausedNoWarning(bootsAndPowersOff("i386"));
+    void i386GuestRebootsFromItsShellThenPowersOff() throws Exception {
+        Path g = guest("i386");
+        try (JqemuSession s = JqemuSession.start(g, List.of("-machine", "pc", "-m", "512",
+                "-kernel", g.resolve("vmlinuz").toString(), "-initrd", g.resolve("initrd.gz").toString(),
+                "-append", "console=ttyS0 jqemu.shell", "-nographic"))) {
+            s.expect("JQEMU-GUEST-BOOTED i386", 900);
+            s.expect("JQEMU-GUEST-SHELL", 300);
+            s.sendLine("echo b > /proc/sysrq-trigger");
+            s.expect("sysrq: Resetting", 120);
+            s.expect("JQEMU-GUEST-BOOTED i386", 900);
+            s.expect("JQEMU-GUEST-SHELL", 300);
+            s.sendLine("exit");
+            s.expect("reboot: Power down", 120);
+            assertEquals(0, s.waitFor(60), "exit status after an ACPI power-off; stderr: " + s.errors());
+            assertJqemuCausedNoWarning(s.output());
+        }
     }
 
     /** The amd64 guest on two CPUs: the second one started with INIT/SIPI and online in Linux. */

@@ -2,6 +2,7 @@ package org.jqemu.tests;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -11,16 +12,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
  * The Linux text console over VNC: the amd64 guest runs its shell on tty0 (the VGA text console,
  * keyboard through the i8042), and a line typed through an RFB connection makes the shell write
- * a computed answer to the serial port, then "exit" powers the guest off.
+ * a computed answer to the serial port; Debian's vncsnapshot then captures the screen and the
+ * console text (the typed command line, /init's output) is read back from its pixels. "exit"
+ * powers the guest off.
  */
 class VncLinuxTest {
     @Test
     void textTypedOverVncReachesTheGuestShell() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/vncsnapshot")), "vncsnapshot not installed (scripts/install-test-deps.sh)");
         Path g = LinuxBootTest.guest("amd64");
         Path serial = Files.createTempFile("jqemu-vnc-linux", ".log");
         int display = freeDisplay();
@@ -43,11 +48,39 @@ class VncLinuxTest {
                     }
                 }
                 assertTrue(log(serial).contains("VNC-TYPED-42"), "typed text did not reach the shell:\n" + log(serial));
+                String screen = snapshotText(display, serial.resolveSibling(serial.getFileName() + ".jpg"));
+                assertTrue(screen.contains("/ # echo VNC-TYPED-$((6*7)) > /dev/ttyS0"),
+                        "vncsnapshot's picture does not show the typed command line after the shell prompt:\n" + screen);
+                assertTrue(screen.contains("JQEMU-GUEST-SHELL"),
+                        "vncsnapshot's picture does not show /init's console output:\n" + screen);
                 type(out, "exit\n");
                 assertEquals(0, s.waitFor(300), "exit status after the shell exited and the guest powered off");
             }
         } finally {
             Files.deleteIfExists(serial);
+        }
+    }
+
+    /**
+     * Debian's vncsnapshot (a second, shared RFB client) takes a picture of the screen; the text
+     * is read back from its pixels by glyph matching.
+     */
+    private static String snapshotText(int display, Path jpg) throws Exception {
+        Thread.sleep(1000); // the echo of the typed line reaches the frame buffer with the next refresh
+        try {
+            Process p = new ProcessBuilder("vncsnapshot", "-quiet", "-nojpeg", "-quality", "100",
+                    "127.0.0.1:" + display, jpg.toString()).redirectErrorStream(true).start();
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("vncsnapshot hung");
+            }
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(0, p.exitValue(), "vncsnapshot failed: " + out);
+            String screen = ScreenText.read(jpg);
+            System.out.println("Linux text console as seen by vncsnapshot:\n" + screen);
+            return screen;
+        } finally {
+            Files.deleteIfExists(jpg);
         }
     }
 

@@ -61,34 +61,47 @@ public final class RawImage implements AutoCloseable {
         return size;
     }
 
-    /** Fills {@code bufs} from {@code offset}; bytes past the end of the file read as zeros. */
+    /**
+     * Fills {@code bufs} from {@code offset}; bytes past the end of the file read as zeros. A
+     * scattered request (a virtio-blk read is one buffer per guest page) becomes one vectored
+     * read system call rather than one per buffer; the channel's position is the shared state
+     * that makes this possible, so vectored calls hold the channel's monitor.
+     */
     public void read(long offset, ByteBuffer[] bufs) throws IOException {
-        long pos = offset;
-        for (ByteBuffer b : bufs) {
-            while (b.hasRemaining()) {
-                int n = channel.read(b, pos);
-                if (n < 0) {
-                    while (b.hasRemaining()) {
-                        b.put((byte) 0);
+        synchronized (channel) {
+            channel.position(offset);
+            while (hasRemaining(bufs)) {
+                if (channel.read(bufs) < 0) {
+                    for (ByteBuffer b : bufs) {
+                        while (b.hasRemaining()) {
+                            b.put((byte) 0);
+                        }
                     }
-                    break;
                 }
-                pos += n;
             }
         }
     }
 
-    /** Writes {@code bufs} at {@code offset}. */
+    /** Writes {@code bufs} at {@code offset} (one vectored write system call where it can). */
     public void write(long offset, ByteBuffer[] bufs) throws IOException {
         if (readOnly) {
             throw new IOException(nodeName + " is read-only");
         }
-        long pos = offset;
-        for (ByteBuffer b : bufs) {
-            while (b.hasRemaining()) {
-                pos += channel.write(b, pos);
+        synchronized (channel) {
+            channel.position(offset);
+            while (hasRemaining(bufs)) {
+                channel.write(bufs);
             }
         }
+    }
+
+    private static boolean hasRemaining(ByteBuffer[] bufs) {
+        for (ByteBuffer b : bufs) {
+            if (b.hasRemaining()) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Makes written data durable (fdatasync). */
