@@ -268,9 +268,11 @@ public final class CommandLineParser {
         if (cores == 0) {
             cores = Math.max(1, cpus / (sockets * dies * threads));
         }
-        if (sockets * dies * cores * threads < cpus) {
-            throw new ConfigException(where + ": cpu topology: sockets (" + sockets + ") * dies (" + dies
-                    + ") * cores (" + cores + ") * threads (" + threads + ") < smp_cpus (" + cpus + ")");
+        // Without CPU hotplug maxcpus is cpus, and QEMU wants the hierarchy to match it exactly.
+        if (sockets * dies * cores * threads != cpus) {
+            throw new ConfigException(where + ": Invalid CPU topology: product of the hierarchy must match maxcpus: sockets ("
+                    + sockets + ") * dies (" + dies + ") * cores (" + cores + ") * threads (" + threads
+                    + ") != maxcpus (" + cpus + ")");
         }
         config.smp = (int) cpus;
         config.smpSockets = (int) sockets;
@@ -333,7 +335,9 @@ public final class CommandLineParser {
                 config.display = o;
                 config.displayNone = false;
             }
-            default -> throw new ConfigException(where + ": not supported yet");
+            case "sdl", "gtk", "curses", "cocoa", "dbus", "egl-headless", "spice-app" ->
+                    throw new ConfigException(where + ": not supported yet");
+            default -> throw new ConfigException(where + ": Parameter 'type' does not accept value '" + type + "'");
         }
     }
 
@@ -342,7 +346,9 @@ public final class CommandLineParser {
         switch (value) {
             case "std", "none" -> config.vga = value;
             case "help" -> throw new ConfigException(where + ": available: std, none");
-            default -> throw new ConfigException(where + ": not supported yet");
+            case "cirrus", "vmware", "qxl", "virtio", "xenfb", "tcx", "cg3" ->
+                    throw new ConfigException(where + ": not supported yet");
+            default -> throw new ConfigException(where + ": unknown vga type: " + value + " (std, none)");
         }
     }
 

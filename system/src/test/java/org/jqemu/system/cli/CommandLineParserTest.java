@@ -103,6 +103,8 @@ class CommandLineParserTest {
         assertEquals("-smp foo: Parameter 'smp.cpus' expects integer", error("-smp", "foo"));
         assertEquals("-smp 2,bogus=1: Invalid parameter 'bogus'", error("-smp", "2,bogus=1"));
         assertTrue(error("-smp", "2,maxcpus=4").endsWith("is not supported yet"));
+        assertEquals("-smp 2,sockets=3: Invalid CPU topology: product of the hierarchy must match maxcpus: "
+                + "sockets (3) * dies (1) * cores (1) * threads (1) != maxcpus (2)", error("-smp", "2,sockets=3"));
     }
 
     @Test
@@ -227,6 +229,8 @@ class CommandLineParserTest {
         assertEquals("-nic tap: not supported yet", error("-nic", "tap"));
         assertEquals("-display gtk: not supported yet", error("-display", "gtk"));
         assertEquals("-vga cirrus: not supported yet", error("-vga", "cirrus"));
+        assertEquals("-vga bogus: unknown vga type: bogus (std, none)", error("-vga", "bogus"));
+        assertEquals("-display frob: Parameter 'type' does not accept value 'frob'", error("-display", "frob"));
         assertEquals("-hda disk.img: not supported yet", error("disk.img"));
     }
 
