@@ -114,6 +114,9 @@ public final class Main {
         if (!cl.runsVm()) {
             return printInfo(cl);
         }
+        for (String w : config.warnings) {
+            err.println("jqemu: warning: " + w);
+        }
         LoggingSetup.configure(config.logFile);
 
         MachineType type = machineType(config);

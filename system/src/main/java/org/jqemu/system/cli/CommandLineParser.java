@@ -1,5 +1,6 @@
 package org.jqemu.system.cli;
 
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.jqemu.system.cli.CommandLine.Info;
@@ -253,6 +254,14 @@ public final class CommandLineParser {
         long threads = number(o, where, "threads", 1);
         long maxcpus = number(o, where, "maxcpus", 0);
         o.checkAllUsed();
+        // QEMU 7.2 still accepts an explicit 0 (it means "compute it") but calls it deprecated.
+        for (String key : List.of("cpus", "sockets", "dies", "cores", "threads", "maxcpus")) {
+            String v = o.getString(key, null);
+            if (v != null && number(o, where, key, 0) == 0) {
+                config.warnings.add("Deprecated CPU topology (considered invalid): CPU topology parameters must be greater than zero");
+                break;
+            }
+        }
         long topology = Math.max(sockets, 1) * dies * Math.max(cores, 1) * threads;
         if (cpus == 0) {
             cpus = maxcpus != 0 ? maxcpus : topology;
@@ -353,15 +362,16 @@ public final class CommandLineParser {
     }
 
     /**
-     * QEMU's default VGA: std unless -vga, -nodefaults or a -device VGA says otherwise. jqemu also
-     * leaves it out under -nographic, where nothing could show it (QEMU keeps it).
+     * QEMU's default VGA: std unless -vga, -nodefaults or a -device VGA says otherwise. Like QEMU,
+     * -nographic keeps it: nothing shows it, but the guest sees the same PCI slots as under QEMU
+     * (VGA at 00:02.0) and screendump still works.
      */
     private void defaultVga() {
         if (config.vga != null) {
             return;
         }
         boolean deviceVga = config.devices.stream().anyMatch(o -> "VGA".equals(o.asMap().get("driver")));
-        config.vga = config.nographic || config.nodefaults || deviceVga ? "none" : "std";
+        config.vga = config.nodefaults || deviceVga ? "none" : "std";
     }
 
     private void name(String where, String value) throws ConfigException {

@@ -23,6 +23,8 @@ public final class MachineConfig {
     /** -m in bytes; 0 means the board's default. */
     public long ramSize;
     public int smp = 1;
+    /** Warnings about deprecated but accepted options, printed once the command line is parsed. */
+    public final List<String> warnings = new ArrayList<>();
     /** -smp topology: sockets x cores x threads (dies count as more sockets' worth of cores here). */
     public int smpSockets = 1;
     public int smpCores = 1;

@@ -100,6 +100,12 @@ class CommandLineParserTest {
         assertEquals(3, config("-smp", "cpus=3").smp);
         assertEquals(4, config("-smp", "sockets=2,cores=2").smp);
         assertEquals(1, config().smp);
+        assertTrue(config("-smp", "2").warnings.isEmpty());
+        MachineConfig zero = config("-smp", "0");
+        assertEquals(1, zero.smp, "0 means: compute it, as QEMU 7.2 does");
+        assertEquals(List.of("Deprecated CPU topology (considered invalid): CPU topology parameters must be greater than zero"),
+                zero.warnings);
+        assertEquals(1, config("-smp", "2,sockets=0").warnings.size());
         assertEquals("-smp foo: Parameter 'smp.cpus' expects integer", error("-smp", "foo"));
         assertEquals("-smp 2,bogus=1: Invalid parameter 'bogus'", error("-smp", "2,bogus=1"));
         assertTrue(error("-smp", "2,maxcpus=4").endsWith("is not supported yet"));
@@ -214,9 +220,9 @@ class CommandLineParserTest {
     }
 
     @Test
-    void vgaDefaultsToStdExceptUnderNographicAndNodefaults() throws Exception {
+    void vgaDefaultsToStdExceptUnderNodefaults() throws Exception {
         assertEquals("std", config().vga);
-        assertEquals("none", config("-nographic").vga);
+        assertEquals("std", config("-nographic").vga, "QEMU keeps the VGA under -nographic");
         assertEquals("none", config("-nodefaults").vga);
         assertEquals("none", config("-device", "VGA").vga);
         assertEquals("std", config("-nographic", "-vga", "std").vga);
