@@ -437,7 +437,12 @@ public final class LocalApic implements Device, X86InterruptSource {
         return ticks >= (initialCount & 0xffff_ffffL) ? 0 : (int) ((initialCount & 0xffff_ffffL) - ticks);
     }
 
-    /** Arms the timer for the next time the count reaches 0, or disarms it. */
+    /**
+     * Arms the timer for the next time the count reaches 0, or disarms it. A one-shot count that
+     * has already run out is left as it is: either its expiry has fired, or it is due and the main
+     * loop will fire it as soon as it gets the machine lock. Cancelling it here would lose that
+     * interrupt, and a tickless Linux then halts for good.
+     */
     private void armTimer() {
         if (timerMode() == TIMER_TSC_DEADLINE) {
             return;
@@ -453,12 +458,27 @@ public final class LocalApic implements Device, X86InterruptSource {
             next = (ticks / (init + 1) + 1) * (init + 1);
         } else {
             if (ticks >= init) {
-                timer.cancel();
                 return;
             }
             next = init;
         }
         timer.modNs(loadTime + (next << countShift));
+    }
+
+    /**
+     * A write to the initial count starts a new count from {@link #loadTime}. Its expiry is
+     * computed from that instant alone: the vCPU thread may be descheduled between loading the
+     * count and arming the timer, and a short count that ran out meanwhile must still interrupt
+     * (the timer queue fires a deadline in the past at once).
+     */
+    private void armNewCount() {
+        long init = initialCount & 0xffff_ffffL;
+        if (init == 0) {
+            timer.cancel();
+        } else {
+            long first = timerMode() == TIMER_PERIODIC ? init + 1 : init;
+            timer.modNs(loadTime + (first << countShift));
+        }
     }
 
     private void timerExpired() {
@@ -552,7 +572,7 @@ public final class LocalApic implements Device, X86InterruptSource {
                 if (timerMode() != TIMER_TSC_DEADLINE) {
                     initialCount = v;
                     loadTime = machine.clock().nanos();
-                    armTimer();
+                    armNewCount();
                 }
             }
             case 0x3e0 -> {

@@ -239,6 +239,48 @@ class ApicTest {
         m.close();
     }
 
+    /**
+     * A count that runs out before the timer is armed still interrupts: with a running clock and a
+     * one-nanosecond count, the count is over by the time the write returns. Losing that interrupt
+     * left tickless Linux guests halted for good on loaded hosts.
+     */
+    @Test
+    void oneShotCountThatExpiresWhileBeingLoadedStillInterrupts() throws Exception {
+        TestMachines.startPaused(m);
+        m.resume();
+        m.lock();
+        try {
+            enable(bsp);
+            write(bsp, 0x3e0, 0xb); // divide by 1: one tick per nanosecond
+            write(bsp, 0x320, 0x30);
+            write(bsp, 0x380, 1);
+            // The count has run out; changing the divider or the LVT must not cancel the interrupt
+            // that is due.
+            write(bsp, 0x3e0, 0xb);
+            write(bsp, 0x320, 0x30);
+        } finally {
+            m.unlock();
+        }
+        TestMachines.advance(m, 20);
+        m.lock();
+        try {
+            assertTrue(bsp.irrSet(0x30), "the one-shot that ran out while loading fired");
+            assertEquals(0, read(bsp, 0x390));
+            assertEquals(0x30, bsp.acknowledge());
+            write(bsp, 0xb0, 0);
+        } finally {
+            m.unlock();
+        }
+        TestMachines.advance(m, 20);
+        m.lock();
+        try {
+            assertFalse(bsp.irrSet(0x30), "and fired once");
+        } finally {
+            m.unlock();
+        }
+        m.close();
+    }
+
     @Test
     void tscDeadlineMode() throws Exception {
         TestMachines.startPaused(m);
