@@ -1,16 +1,20 @@
 package org.jqemu.hw.acpi;
 
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.IntConsumer;
 import org.jqemu.hw.pci.PciBus;
 import org.jqemu.hw.pci.PciDevice;
 import org.jqemu.hw.virtio.VirtioPci;
+import org.jqemu.system.block.BlockBackends;
 import org.jqemu.system.device.Device;
 import org.jqemu.system.device.DeviceType;
 import org.jqemu.system.device.HotplugBus;
 import org.jqemu.system.machine.Machine;
 import org.jqemu.system.memory.MemoryOps;
+import org.jqemu.system.net.NetBackends;
 import org.jqemu.system.options.ConfigException;
 import org.jqemu.system.options.Opts;
 
@@ -43,6 +47,8 @@ public final class AcpiPciHotplug implements HotplugBus, Device {
     private final IntConsumer gpe;
     /** The user's id= of each device plugged here (DEVICE_DELETED's "device"), null if none. */
     private final Map<PciDevice, String> userIds = new IdentityHashMap<>();
+    /** The netdevs and drives each device plugged here claimed, freed again when it goes. */
+    private final Map<PciDevice, Backends> backends = new IdentityHashMap<>();
     private int up;
     private int down;
     private int select;
@@ -117,13 +123,22 @@ public final class AcpiPciHotplug implements HotplugBus, Device {
         }
         machine.lock();
         try {
-            Device created = type.create(machine, opts);
+            Backends before = Backends.claimed(machine);
+            Device created;
+            try {
+                created = type.create(machine, opts);
+            } catch (ConfigException | RuntimeException e) {
+                // A type may claim its netdev/drive before it finds a bad property: give it back.
+                Backends.claimed(machine).minus(before).release(machine);
+                throw e;
+            }
             if (!(created instanceof PciDevice dev) || dev.bus() != bus) {
                 // Every PCI type plugs into the machine's PciBus; anything else is a jqemu bug.
                 throw new IllegalStateException(type.name() + " did not plug into " + bus.name());
             }
             dev.reset();
             userIds.put(dev, userId);
+            backends.put(dev, Backends.claimed(machine).minus(before));
             int bit = 1 << (dev.devfn() >> 3);
             up |= bit;
             down &= ~bit;
@@ -230,6 +245,10 @@ public final class AcpiPciHotplug implements HotplugBus, Device {
     private void remove(PciDevice dev) {
         bus.unplug(dev);
         machine.removeDevice(dev);
+        Backends held = backends.remove(dev);
+        if (held != null) {
+            held.release(machine);
+        }
         String id = userIds.containsKey(dev) ? userIds.remove(dev) : dev.id();
         String path = id != null ? "/machine/peripheral/" + id : "/machine/peripheral-anon/device[" + anonymous++ + "]";
         // A virtio-pci proxy has its virtio device as a child: QEMU reports that one first.
@@ -237,6 +256,34 @@ public final class AcpiPciHotplug implements HotplugBus, Device {
             machine.deviceDeleted(null, path + "/virtio-backend");
         }
         machine.deviceDeleted(id, path);
+    }
+
+    /** Ids of claimed -netdev and -drive/-blockdev backends. */
+    private record Backends(Set<String> nets, Set<String> drives) {
+        static Backends claimed(Machine m) {
+            NetBackends n = m.component(NetBackends.class);
+            BlockBackends b = m.component(BlockBackends.class);
+            return new Backends(n == null ? Set.of() : n.attachedIds(), b == null ? Set.of() : b.attachedIds());
+        }
+
+        Backends minus(Backends earlier) {
+            Set<String> n = new HashSet<>(nets);
+            n.removeAll(earlier.nets);
+            Set<String> d = new HashSet<>(drives);
+            d.removeAll(earlier.drives);
+            return new Backends(n, d);
+        }
+
+        void release(Machine m) {
+            NetBackends n = m.component(NetBackends.class);
+            BlockBackends b = m.component(BlockBackends.class);
+            if (n != null) {
+                nets.forEach(n::release);
+            }
+            if (b != null) {
+                drives.forEach(b::release);
+            }
+        }
     }
 
     /** As QEMU on reset: pending removals complete, and the guest starts with no events. */

@@ -14,6 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.jqemu.hw.pc.PcMachine;
 import org.jqemu.hw.pci.PciBus;
 import org.jqemu.hw.pci.PciDevice;
+import org.jqemu.hw.virtio.VirtioNetPciType;
 import org.jqemu.hw.virtio.VirtioSerialPciType;
 import org.jqemu.hw.display.VgaPciType;
 import org.jqemu.system.device.Device;
@@ -21,6 +22,7 @@ import org.jqemu.system.device.HotplugBus;
 import org.jqemu.system.machine.Machine;
 import org.jqemu.system.machine.MachineConfig;
 import org.jqemu.system.machine.MachineListener;
+import org.jqemu.system.net.NetBackends;
 import org.jqemu.system.options.ConfigException;
 import org.jqemu.system.options.Opts;
 import org.junit.jupiter.api.AfterEach;
@@ -151,6 +153,29 @@ class AcpiPciHotplugTest {
         assertEquals(0, reg(AcpiPciHotplug.DOWN));
         assertEquals(0, reg(AcpiPciHotplug.UP));
         assertEquals(2, deleted.size());
+    }
+
+    /** QEMU lets a netdev serve the next NIC once the last one is gone, or never got plugged. */
+    @Test
+    void aNetdevIsFreeAgainAfterAFailedAddAndAfterTheEject() throws Exception {
+        NetBackends nets = new NetBackends(Runnable::run);
+        m.addResourceToClose(nets);
+        m.putComponent(NetBackends.class, nets);
+        nets.open(new Opts("-netdev", Map.of("type", "stream", "id", "n0", "server", "on", "addr.type", "unix",
+                "addr.path", dir.resolve("n0.sock").toString())));
+        VirtioNetPciType nic = new VirtioNetPciType();
+        ConfigException badMac = assertThrows(ConfigException.class, () -> hotplug.plug(nic,
+                new Opts("device_add", Map.of("netdev", "n0", "id", "a", "mac", "52:54")), "a"));
+        assertTrue(badMac.getMessage().endsWith("Property 'mac' doesn't take value '52:54'"), badMac.getMessage());
+        Device a = hotplug.plug(nic, new Opts("device_add", Map.of("netdev", "n0", "id", "a")), "a");
+        ConfigException inUse = assertThrows(ConfigException.class, () -> hotplug.plug(nic,
+                new Opts("device_add", Map.of("netdev", "n0", "id", "b")), "b"));
+        assertTrue(inUse.getMessage().contains("it's in use"), inUse.getMessage());
+        hotplug.requestUnplug(a);
+        m.io().write(AcpiPciHotplug.BASE + AcpiPciHotplug.EJECT, 4, 1 << (((PciDevice) a).devfn() >> 3));
+        assertFalse(m.devices().contains(a));
+        Device b = hotplug.plug(nic, new Opts("device_add", Map.of("netdev", "n0", "id", "b")), "b");
+        assertEquals("b", b.id());
     }
 
     @Test
