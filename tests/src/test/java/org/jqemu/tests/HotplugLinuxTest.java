@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code device_del} asks the guest to eject it, the guest's {@code _EJ0} removes it, QMP sends
  * DEVICE_DELETED for the virtio backend and then the device, and query-pci no longer lists it.
  * Then the same through HMP (human-monitor-command): {@code device_add} and {@code device_del} of
- * a second NIC.
+ * a second NIC on the netdev the first one gave back.
  */
 class HotplugLinuxTest {
     /**
@@ -68,55 +68,59 @@ class HotplugLinuxTest {
                 "-qmp", "unix:" + qmpSock + ",server=on,wait=off",
                 "-netdev", "stream,id=n0,server=on,addr.type=unix,addr.path=" + dir.resolve("n0.sock"),
                 "-netdev", "stream,id=n1,server=on,addr.type=unix,addr.path=" + dir.resolve("n1.sock")));
-        try (JqemuSession vm = JqemuSession.start(dir, args);
-             QmpClient qmp = QmpClient.connect(UnixDomainSocketAddress.of(qmpSock))) {
-            qmp.ok("qmp_capabilities");
+        try (JqemuSession vm = JqemuSession.start(dir, args)) {
             Matcher slots = vm.expect("slots: ([0-9 ]*)\r?\n", BOOT_SECONDS);
             assertTrue((" " + slots.group(1)).contains(" 3 "), "acpiphp registered slot 3 from _SUN:\n" + vm.output());
             vm.expect("HP-READY", GUEST_SECONDS);
-
-            // --- QMP device_add: the guest's acpiphp finds the function and virtio_net binds ---
-            qmp.ok("device_add", "driver", "virtio-net-pci", "netdev", "n0", "id", "hotnet", "mac", "52:54:00:12:34:77");
-            JsonNode added = virtioNet(qmp);
-            assertTrue(added != null, "query-pci lists the new NIC: " + qmp.ok("query-pci"));
-            int slot = added.get("slot").asInt();
-            Matcher after = vm.expect("hp-added-after=(\\d+)", GUEST_SECONDS);
-            assertTrue(Integer.parseInt(after.group(1)) <= 240, "eth0 never appeared:\n" + vm.output());
-            vm.expect(String.format("pci 0000:00:%02x.0 0x1af4:0x1041 driver=virtio-pci", slot), 60);
-            vm.expect("eth0-mac=52:54:00:12:34:77", 60);
-            vm.expect("HP-SEEN", 60);
-            JsonNode dup = qmp.execute("device_add", "driver", "virtio-net-pci", "netdev", "n1", "id", "hotnet");
-            assertEquals("Duplicate device ID 'hotnet'", dup.get("error").get("desc").asText());
-
-            // --- QMP device_del: eject request, the guest's _EJ0, DEVICE_DELETED ---
-            qmp.ok("device_del", "id", "hotnet");
-            JsonNode backend = deviceDeleted(qmp);
-            assertEquals("{\"path\":\"/machine/peripheral/hotnet/virtio-backend\"}", backend.get("data").toString());
-            JsonNode dev = deviceDeleted(qmp);
-            assertEquals("{\"device\":\"hotnet\",\"path\":\"/machine/peripheral/hotnet\"}", dev.get("data").toString());
-            Matcher removed = vm.expect("hp-removed-after=(\\d+)", GUEST_SECONDS);
-            assertTrue(Integer.parseInt(removed.group(1)) <= 240, "eth0 never went away:\n" + vm.output());
-            Matcher left = vm.expect("after-removal: ([^\r\n]*)\r?\n", 60);
-            assertTrue(!left.group(1).contains(String.format("0000:00:%02x.0", slot)), left.group(0));
-            assertEquals(null, virtioNet(qmp), "query-pci after the eject: " + qmp.ok("query-pci"));
-            assertEquals("DeviceNotFound", qmp.execute("device_del", "id", "hotnet").get("error").get("class").asText());
-            vm.expect("HP-GONE", 60);
-
-            // --- the same through HMP ---
-            assertEquals("", qmp.ok("human-monitor-command", "command-line",
-                    "device_add virtio-net-pci,netdev=n1,id=hmpnet,mac=52:54:00:12:34:78").asText());
-            vm.expect("hmp-added-after=\\d+", GUEST_SECONDS);
-            vm.expect("HMP-SEEN", 60);
-            String info = qmp.ok("human-monitor-command", "command-line", "info pci").asText();
-            assertTrue(info.contains("Ethernet controller: PCI device 1af4:1041"), info);
-            assertEquals("", qmp.ok("human-monitor-command", "command-line", "device_del hmpnet").asText());
-            assertEquals("/machine/peripheral/hmpnet/virtio-backend", deviceDeleted(qmp).get("data").get("path").asText());
-            assertEquals("hmpnet", deviceDeleted(qmp).get("data").get("device").asText());
-            vm.expect("hmp-removed-after=\\d+", GUEST_SECONDS);
-
+            // connected once the guest is up: the greeting's 10 s limit holds on a loaded host
+            try (QmpClient qmp = QmpClient.connect(UnixDomainSocketAddress.of(qmpSock))) {
+                qmp.ok("qmp_capabilities");
+                hotplugAndUnplug(vm, qmp);
+            }
             vm.expect("JQEMU-GUEST-POWEROFF", GUEST_SECONDS);
             assertEquals(0, vm.waitFor(120), "exit status after power-off; stderr: " + vm.errors());
         }
+    }
+
+    private void hotplugAndUnplug(JqemuSession vm, QmpClient qmp) throws Exception {
+        // --- QMP device_add: the guest's acpiphp finds the function and virtio_net binds ---
+        qmp.ok("device_add", "driver", "virtio-net-pci", "netdev", "n0", "id", "hotnet", "mac", "52:54:00:12:34:77");
+        JsonNode added = virtioNet(qmp);
+        assertTrue(added != null, "query-pci lists the new NIC: " + qmp.ok("query-pci"));
+        int slot = added.get("slot").asInt();
+        Matcher after = vm.expect("hp-added-after=(\\d+)", GUEST_SECONDS);
+        assertTrue(Integer.parseInt(after.group(1)) <= 240, "eth0 never appeared:\n" + vm.output());
+        vm.expect(String.format("pci 0000:00:%02x.0 0x1af4:0x1041 driver=virtio-pci", slot), 60);
+        vm.expect("eth0-mac=52:54:00:12:34:77", 60);
+        vm.expect("HP-SEEN", 60);
+        JsonNode dup = qmp.execute("device_add", "driver", "virtio-net-pci", "netdev", "n1", "id", "hotnet");
+        assertEquals("Duplicate device ID 'hotnet'", dup.get("error").get("desc").asText());
+
+        // --- QMP device_del: eject request, the guest's _EJ0, DEVICE_DELETED ---
+        qmp.ok("device_del", "id", "hotnet");
+        JsonNode backend = deviceDeleted(qmp);
+        assertEquals("{\"path\":\"/machine/peripheral/hotnet/virtio-backend\"}", backend.get("data").toString());
+        JsonNode dev = deviceDeleted(qmp);
+        assertEquals("{\"device\":\"hotnet\",\"path\":\"/machine/peripheral/hotnet\"}", dev.get("data").toString());
+        Matcher removed = vm.expect("hp-removed-after=(\\d+)", GUEST_SECONDS);
+        assertTrue(Integer.parseInt(removed.group(1)) <= 240, "eth0 never went away:\n" + vm.output());
+        Matcher left = vm.expect("after-removal: ([^\r\n]*)\r?\n", 60);
+        assertTrue(!left.group(1).contains(String.format("0000:00:%02x.0", slot)), left.group(0));
+        assertEquals(null, virtioNet(qmp), "query-pci after the eject: " + qmp.ok("query-pci"));
+        assertEquals("DeviceNotFound", qmp.execute("device_del", "id", "hotnet").get("error").get("class").asText());
+        vm.expect("HP-GONE", 60);
+
+        // --- the same through HMP, on the netdev the deleted NIC gave back ---
+        assertEquals("", qmp.ok("human-monitor-command", "command-line",
+                "device_add virtio-net-pci,netdev=n0,id=hmpnet,mac=52:54:00:12:34:78").asText());
+        vm.expect("hmp-added-after=\\d+", GUEST_SECONDS);
+        vm.expect("HMP-SEEN", 60);
+        String info = qmp.ok("human-monitor-command", "command-line", "info pci").asText();
+        assertTrue(info.contains("Ethernet controller: PCI device 1af4:1041"), info);
+        assertEquals("", qmp.ok("human-monitor-command", "command-line", "device_del hmpnet").asText());
+        assertEquals("/machine/peripheral/hmpnet/virtio-backend", deviceDeleted(qmp).get("data").get("path").asText());
+        assertEquals("hmpnet", deviceDeleted(qmp).get("data").get("device").asText());
+        vm.expect("hmp-removed-after=\\d+", GUEST_SECONDS);
     }
 
     /** query-pci's virtio-net function on bus 0, or null. */
