@@ -3,12 +3,16 @@ package org.jqemu.qmp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.ServiceLoader;
 import org.jqemu.system.device.Device;
 import org.jqemu.system.device.DeviceType;
+import org.jqemu.system.device.HotplugBus;
 import org.jqemu.system.machine.Machine;
 import org.jqemu.system.memory.AddressSpace;
+import org.jqemu.system.options.ConfigException;
+import org.jqemu.system.options.Opts;
 
 /**
  * The monitor's view of devices: {@code query-pci} / {@code info pci}, read the way firmware
@@ -17,8 +21,8 @@ import org.jqemu.system.memory.AddressSpace;
  *
  * <p>Configuration reads go through the machine's I/O space under the machine lock, restoring
  * CONFADD and every BAR and command register they touch, so a guest between its own 0xCF8 write
- * and 0xCFC read never notices. No jqemu bus supports hotplug yet (the PC has no ACPI PCI hotplug
- * controller), so device_add and device_del give QEMU's errors for a bus without hotplug.
+ * and 0xCFC read never notices. device_add and device_del go to the machine's {@link HotplugBus}
+ * (the pc's pci.0, ACPI PCI hotplug); a device on any other bus gives QEMU's hotplug errors.
  */
 final class Devices {
     private static final int CONFADD = 0xcf8, CONFDATA = 0xcfc;
@@ -233,7 +237,11 @@ final class Devices {
         return o;
     }
 
-    /** device_add: QEMU's checks in QEMU's order; every bus jqemu has is cold-plug only. */
+    /**
+     * device_add: QEMU's checks in QEMU's order, then the machine's hotplug bus (ACPI PCI hotplug
+     * on the pc's pci.0) creates the device as -device would and tells the guest. Other buses are
+     * cold-plug only and give QEMU's error.
+     */
     static JsonNode deviceAdd(QmpCall c) throws QmpException {
         JsonNode driver = c.args().get("driver");
         if (driver == null) {
@@ -253,21 +261,66 @@ final class Devices {
         }
         JsonNode id = c.args().get("id");
         if (id != null) {
+            if (!id.asText().matches("[A-Za-z][A-Za-z0-9_.-]*")) {
+                throw QmpException.generic("Parameter 'id' expects an identifier");
+            }
             for (Device d : c.machine().devices()) {
                 if (d.id() != null && d.id().equals(id.asText())) {
                     throw QmpException.generic("Duplicate device ID '" + id.asText() + "'");
                 }
             }
         }
-        throw QmpException.generic("Bus '" + busName(type.bus()) + "' does not support hotplugging");
+        HotplugBus hotplug = c.machine().component(HotplugBus.class);
+        JsonNode bus = c.args().get("bus");
+        if (bus != null && (hotplug == null || !hotplug.busName().equals(bus.asText()))) {
+            throw QmpException.generic("Bus '" + bus.asText() + "' not found");
+        }
+        if (hotplug == null || !hotplug.accepts(type)) {
+            throw QmpException.generic("Bus '" + busName(type.bus()) + "' does not support hotplugging");
+        }
+        Map<String, String> props = new LinkedHashMap<>();
+        for (var e : c.args().properties()) {
+            props.put(e.getKey(), e.getValue().isValueNode() ? e.getValue().asText() : e.getValue().toString());
+        }
+        Opts opts = new Opts("device_add", props);
+        opts.getString("driver", null);
+        opts.getString("bus", null);
+        try {
+            hotplug.plug(type, opts, id == null ? null : id.asText());
+        } catch (ConfigException e) {
+            throw QmpException.generic(withoutOptionPrefix(e.getMessage(), type.name()));
+        }
+        return Json.object();
     }
 
-    /** device_del: DeviceNotFound for an unknown id, QEMU's hotplug error otherwise. */
+    /** A -device style message ("device_add virtio-net-pci: ...") as QEMU's QMP words it. */
+    private static String withoutOptionPrefix(String message, String typeName) {
+        for (String prefix : new String[] {"device_add " + typeName + ": ", "device_add: ", typeName + ": "}) {
+            if (message.startsWith(prefix)) {
+                return message.substring(prefix.length());
+            }
+        }
+        return message;
+    }
+
+    /**
+     * device_del: DeviceNotFound for an unknown id; on a hotplug bus the guest is asked to eject
+     * the device, and DEVICE_DELETED follows once it has; elsewhere QEMU's hotplug error.
+     */
     static JsonNode deviceDel(QmpCall c) throws QmpException {
         String id = c.string("id");
+        HotplugBus hotplug = c.machine().component(HotplugBus.class);
         for (Device d : c.machine().devices()) {
             if (id.equals(d.id())) {
-                throw QmpException.generic("Device '" + id + "' does not support hotplugging");
+                if (hotplug == null || !hotplug.contains(d)) {
+                    throw QmpException.generic("Device '" + id + "' does not support hotplugging");
+                }
+                try {
+                    hotplug.requestUnplug(d);
+                } catch (ConfigException e) {
+                    throw QmpException.generic(e.getMessage());
+                }
+                return Json.object();
             }
         }
         throw new QmpException("DeviceNotFound", "Device '" + id + "' not found");

@@ -199,6 +199,16 @@ public final class QmpMonitor implements MachineListener {
         emit("POWERDOWN", null);
     }
 
+    @Override
+    public void deviceDeleted(String id, String path) {
+        ObjectNode d = Json.object();
+        if (id != null) {
+            d.put("device", id);
+        }
+        d.put("path", path);
+        emit("DEVICE_DELETED", d);
+    }
+
     private static ObjectNode causeData(ShutdownCause cause) {
         ObjectNode d = Json.object();
         d.put("guest", cause.fromGuest());
@@ -233,6 +243,8 @@ public final class QmpMonitor implements MachineListener {
         m.put("RESET", cause);
         m.put("SHUTDOWN", cause);
         m.put("POWERDOWN", SchemaType.EMPTY);
+        m.put("DEVICE_DELETED", SchemaType.object("q_obj_DEVICE_DELETED-arg",
+                SchemaType.optional("device", SchemaType.STR), SchemaType.required("path", SchemaType.STR)));
         return m;
     }
 

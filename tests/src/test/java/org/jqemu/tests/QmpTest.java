@@ -196,8 +196,11 @@ class QmpTest {
             c.ok("memsave", "val", 0x200000, "size", 16, "filename", dir.resolve("v.bin").toString());
             assertEquals("jqemu-qmp-marker", Files.readString(dir.resolve("v.bin")));
 
+            // pci.0 takes hotplugged devices; each type's own checks still apply (QEMU's words)
             JsonNode add = c.execute("device_add", "driver", "virtio-blk-pci", "id", "hot");
-            assertEquals("Bus 'pci.0' does not support hotplugging", add.get("error").get("desc").asText());
+            assertEquals("drive property not set", add.get("error").get("desc").asText());
+            JsonNode isa = c.execute("device_add", "driver", "isa-debug-exit", "id", "hot");
+            assertEquals("Bus 'isa.0' does not support hotplugging", isa.get("error").get("desc").asText());
             JsonNode del = c.execute("device_del", "id", "nope");
             assertEquals("DeviceNotFound", del.get("error").get("class").asText());
             c.ok("quit");

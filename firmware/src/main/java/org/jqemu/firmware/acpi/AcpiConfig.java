@@ -25,16 +25,27 @@ package org.jqemu.firmware.acpi;
  *     the router so), or null when PCI interrupts are not described
  * @param apicIds the local APIC ID of each CPU (the board's topology may leave gaps), or null
  *     when CPU i has APIC ID i
+ * @param pciHotplugBase the I/O base of QEMU's ACPI PCI hotplug registers (0xAE00), or 0 when
+ *     pci.0 is cold-plug only
+ * @param pciHotplugSlots one bit per pci.0 slot the DSDT describes as hot-pluggable (with
+ *     {@code _EJ0}); ignored without {@code pciHotplugBase}
  */
 public record AcpiConfig(int cpus, long ramBelow4g, long ramAbove4g, long localApicBase, long ioApicBase,
                          int ioApicId, long hpetBase, int hpetBlockId, int pmIoBase, boolean pmTimer32, int sciIrq,
                          int smiCmdPort, int resetPort, int resetValue, int rtcCenturyIndex, int[] pirqIrqs,
-                         int[] apicIds) {
+                         int[] apicIds, int pciHotplugBase, int pciHotplugSlots) {
+    public AcpiConfig(int cpus, long ramBelow4g, long ramAbove4g, long localApicBase, long ioApicBase, int ioApicId,
+                      long hpetBase, int hpetBlockId, int pmIoBase, boolean pmTimer32, int sciIrq, int smiCmdPort,
+                      int resetPort, int resetValue, int rtcCenturyIndex, int[] pirqIrqs, int[] apicIds) {
+        this(cpus, ramBelow4g, ramAbove4g, localApicBase, ioApicBase, ioApicId, hpetBase, hpetBlockId, pmIoBase,
+                pmTimer32, sciIrq, smiCmdPort, resetPort, resetValue, rtcCenturyIndex, pirqIrqs, apicIds, 0, 0);
+    }
+
     public AcpiConfig(int cpus, long ramBelow4g, long ramAbove4g, long localApicBase, long ioApicBase, int ioApicId,
                       long hpetBase, int hpetBlockId, int pmIoBase, boolean pmTimer32, int sciIrq, int smiCmdPort,
                       int resetPort, int resetValue, int rtcCenturyIndex, int[] pirqIrqs) {
         this(cpus, ramBelow4g, ramAbove4g, localApicBase, ioApicBase, ioApicId, hpetBase, hpetBlockId, pmIoBase,
-                pmTimer32, sciIrq, smiCmdPort, resetPort, resetValue, rtcCenturyIndex, pirqIrqs, null);
+                pmTimer32, sciIrq, smiCmdPort, resetPort, resetValue, rtcCenturyIndex, pirqIrqs, null, 0, 0);
     }
 
     public AcpiConfig {
@@ -43,6 +54,9 @@ public record AcpiConfig(int cpus, long ramBelow4g, long ramAbove4g, long localA
         }
         if (pmIoBase <= 0 || pmIoBase > 0xffc0) {
             throw new IllegalArgumentException("PM I/O base 0x" + Integer.toHexString(pmIoBase));
+        }
+        if (pciHotplugBase < 0 || pciHotplugBase > 0x10000 - 0x14) {
+            throw new IllegalArgumentException("PCI hotplug base 0x" + Integer.toHexString(pciHotplugBase));
         }
         if (pirqIrqs != null && pirqIrqs.length != 4) {
             throw new IllegalArgumentException("need the IRQs of PIRQA-D, got " + pirqIrqs.length);

@@ -23,7 +23,9 @@ import org.jqemu.system.memory.AddressSpace;
  * windows and its interrupt routing ({@code _PRT}: each slot's INTA-D to one of the PIIX's four
  * PIRQ lines, slot + pin - 1 modulo 4, and each PIRQ an interrupt link device whose ISA IRQ the
  * firmware has fixed, as SeaBIOS fixes them), the keyboard controller, PS/2 mouse and RTC as ISA
- * devices, and the {@code _S5} sleep type the PM device turns into power-off.
+ * devices, and the {@code _S5} sleep type the PM device turns into power-off. With PCI hotplug
+ * (QEMU's interface at 0xAE00), PCI0 also holds one object per hot-pluggable slot with
+ * {@code _EJ0}, and {@code \_GPE._E01} notifies them when the board plugs or wants to unplug.
  *
  * <p>The RSDT, XSDT and the tables they list go into one blob at a caller-chosen address (the
  * pc board uses the reserved top of low RAM, where SeaBIOS keeps its tables); the RSDP goes on
@@ -302,14 +304,71 @@ public final class AcpiTables {
                                 Aml.nameDecl("_BBN", Aml.integer(0)),
                                 Aml.nameDecl("_CRS", pciCrs),
                                 c.pirqIrqs() == null ? new byte[0] : Aml.nameDecl("_PRT", pciRoutingTable()),
-                                isa),
+                                isa,
+                                c.pciHotplugBase() == 0 ? new byte[0] : pciHotplugSlots(c)),
                         c.pirqIrqs() == null ? new byte[0] : interruptLinks(c.pirqIrqs())),
+                c.pciHotplugBase() == 0 ? new byte[0] : pciHotplugEvent(c),
                 // S5 (soft off): SLP_TYP 0 in PM1a_CNT and PM1b_CNT, which the PM device powers off on.
                 Aml.nameDecl("\\_S5", Aml.packageOf(Aml.integer(0), Aml.integer(0), Aml.integer(0), Aml.integer(0))));
         return table("DSDT", 2, body);
     }
 
     static final String[] LINKS = {"LNKA", "LNKB", "LNKC", "LNKD"};
+
+    /** The name of slot {@code slot}'s object under PCI0: "S" and its devfn in hex, as QEMU's. */
+    static String slotName(int slot) {
+        return String.format("S%02X", slot << 3);
+    }
+
+    /**
+     * QEMU's ACPI PCI hotplug interface inside {@code \_SB.PCI0} (QEMU docs/specs/
+     * acpi_pci_hotplug.rst): the registers as fields (PCIU/PCID: slots to check / to eject,
+     * B0EJ: eject, BNUM: bus select), and one object per hot-pluggable slot with its address,
+     * slot number ({@code _SUN}, which Linux names the slot by) and {@code _EJ0}, which writes the
+     * slot's bit to B0EJ so the board removes the device.
+     */
+    static byte[] pciHotplugSlots(AcpiConfig c) {
+        int base = c.pciHotplugBase();
+        byte[] regs = Aml.seq(
+                Aml.operationRegion("PCST", Aml.REGION_SYSTEM_IO, base, 8),
+                Aml.field("PCST", Aml.FIELD_DWORD_ACC_WRITE_ZEROS,
+                        new Aml.FieldUnit("PCIU", 32), new Aml.FieldUnit("PCID", 32)),
+                Aml.operationRegion("SEJ", Aml.REGION_SYSTEM_IO, base + 8, 4),
+                Aml.field("SEJ", Aml.FIELD_DWORD_ACC_WRITE_ZEROS, new Aml.FieldUnit("B0EJ", 32)),
+                Aml.operationRegion("BNMR", Aml.REGION_SYSTEM_IO, base + 0x10, 4),
+                Aml.field("BNMR", Aml.FIELD_DWORD_ACC_WRITE_ZEROS, new Aml.FieldUnit("BNUM", 32)));
+        java.io.ByteArrayOutputStream slots = new java.io.ByteArrayOutputStream();
+        for (int slot = 0; slot < 32; slot++) {
+            if ((c.pciHotplugSlots() & 1 << slot) == 0) {
+                continue;
+            }
+            slots.writeBytes(Aml.device(slotName(slot),
+                    Aml.nameDecl("_ADR", Aml.integer((long) slot << 16)),
+                    Aml.nameDecl("_SUN", Aml.integer(slot)),
+                    Aml.method("_EJ0", 1, Aml.store(Aml.integer(1L << slot), Aml.name("B0EJ")))));
+        }
+        return Aml.seq(regs, slots.toByteArray());
+    }
+
+    /**
+     * The hotplug GPE (bit 1 of GPE0, {@code \_GPE._E01}): read which slots changed and notify
+     * each slot object, "device check" (1) for a new device and "eject request" (3) for one the
+     * host wants back.
+     */
+    static byte[] pciHotplugEvent(AcpiConfig c) {
+        java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+        body.writeBytes(Aml.store(Aml.name("\\_SB.PCI0.PCIU"), Aml.local(0)));
+        body.writeBytes(Aml.store(Aml.name("\\_SB.PCI0.PCID"), Aml.local(1)));
+        for (int slot = 0; slot < 32; slot++) {
+            if ((c.pciHotplugSlots() & 1 << slot) == 0) {
+                continue;
+            }
+            String path = "\\_SB.PCI0." + slotName(slot);
+            body.writeBytes(Aml.ifThen(Aml.and(Aml.local(0), Aml.integer(1L << slot)), Aml.notify(path, 1)));
+            body.writeBytes(Aml.ifThen(Aml.and(Aml.local(1), Aml.integer(1L << slot)), Aml.notify(path, 3)));
+        }
+        return Aml.scope("\\_GPE", Aml.method("_E01", 0, body.toByteArray()));
+    }
 
     /**
      * _PRT (6.2.13): for PCI slots 1-31 and pins INTA-D, the interrupt link of the PIRQ line the

@@ -13,7 +13,8 @@ public final class Aml {
     static final int ZERO_OP = 0x00, ONE_OP = 0x01, NAME_OP = 0x08, BYTE_PREFIX = 0x0a, WORD_PREFIX = 0x0b,
             DWORD_PREFIX = 0x0c, STRING_PREFIX = 0x0d, QWORD_PREFIX = 0x0e, SCOPE_OP = 0x10, BUFFER_OP = 0x11,
             PACKAGE_OP = 0x12, METHOD_OP = 0x14, RETURN_OP = 0xa4, EXT_OP = 0x5b, DEVICE_OP = 0x82,
-            ONES_OP = 0xff, DUAL_NAME_PREFIX = 0x2e, MULTI_NAME_PREFIX = 0x2f;
+            ONES_OP = 0xff, DUAL_NAME_PREFIX = 0x2e, MULTI_NAME_PREFIX = 0x2f, LOCAL0_OP = 0x60, ARG0_OP = 0x68,
+            STORE_OP = 0x70, AND_OP = 0x7b, NOTIFY_OP = 0x86, IF_OP = 0xa0, OP_REGION_OP = 0x80, FIELD_OP = 0x81;
 
     private Aml() {}
 
@@ -153,6 +154,77 @@ public final class Aml {
     /** Return(value). */
     public static byte[] returnOf(byte[] value) {
         return seq(new byte[] {(byte) RETURN_OP}, value);
+    }
+
+    /** LocalN (20.2.6.2), N from 0 to 7. */
+    public static byte[] local(int n) {
+        if (n < 0 || n > 7) {
+            throw new IllegalArgumentException("Local" + n);
+        }
+        return new byte[] {(byte) (LOCAL0_OP + n)};
+    }
+
+    /** ArgN (20.2.6.1), N from 0 to 6. */
+    public static byte[] arg(int n) {
+        if (n < 0 || n > 6) {
+            throw new IllegalArgumentException("Arg" + n);
+        }
+        return new byte[] {(byte) (ARG0_OP + n)};
+    }
+
+    /** Store(source, target): {@code target} is a SuperName (a name path, LocalN or ArgN). */
+    public static byte[] store(byte[] source, byte[] target) {
+        return seq(new byte[] {STORE_OP}, source, target);
+    }
+
+    /** And(a, b) with no target: the bitwise AND as a value (20.2.5.4 DefAnd). */
+    public static byte[] and(byte[] a, byte[] b) {
+        return seq(new byte[] {AND_OP}, a, b, new byte[] {0x00});
+    }
+
+    /** If (predicate) { body }. */
+    public static byte[] ifThen(byte[] predicate, byte[]... body) {
+        return pkg(new byte[] {(byte) IF_OP}, seq(predicate, seq(body)));
+    }
+
+    /** Notify(object, value): 0 bus check, 1 device check, 3 eject request (5.6.6). */
+    public static byte[] notify(String object, int value) {
+        return seq(new byte[] {(byte) NOTIFY_OP}, name(object), integer(value));
+    }
+
+    /** Address space IDs of an OperationRegion (19.6.100). */
+    public static final int REGION_SYSTEM_MEMORY = 0, REGION_SYSTEM_IO = 1;
+
+    /** OperationRegion(name, space, offset, length). */
+    public static byte[] operationRegion(String path, int space, long offset, long length) {
+        return seq(new byte[] {EXT_OP, (byte) OP_REGION_OP}, name(path), new byte[] {(byte) space}, integer(offset),
+                integer(length));
+    }
+
+    /** Field flags: DWordAcc, NoLock, WriteAsZeros (19.6.48). */
+    public static final int FIELD_DWORD_ACC_WRITE_ZEROS = 0x03 | 2 << 5;
+
+    /** One named unit of a Field: {@code bits} wide, following the previous one. */
+    public record FieldUnit(String name, int bits) {}
+
+    /** Field(region, flags) { units }. */
+    public static byte[] field(String region, int flags, FieldUnit... units) {
+        ByteArrayOutputStream list = new ByteArrayOutputStream();
+        for (FieldUnit u : units) {
+            list.writeBytes(nameSeg(u.name()));
+            // A field element's length is a PkgLength-encoded bit count that does not count itself.
+            list.writeBytes(u.bits() < 0x40 ? new byte[] {(byte) u.bits()} : fieldLength(u.bits()));
+        }
+        return pkg(new byte[] {EXT_OP, (byte) FIELD_OP}, seq(name(region), new byte[] {(byte) flags},
+                list.toByteArray()));
+    }
+
+    /** The multi-byte PkgLength form of a raw value (field unit widths of 64 bits and more). */
+    private static byte[] fieldLength(int v) {
+        if (v < 1 << 12) {
+            return new byte[] {(byte) (1 << 6 | (v & 0x0f)), (byte) (v >> 4)};
+        }
+        return new byte[] {(byte) (2 << 6 | (v & 0x0f)), (byte) (v >> 4), (byte) (v >> 12)};
     }
 
     /** Package() { elements }, each element a data object. */

@@ -11,6 +11,7 @@ import org.jqemu.firmware.acpi.AcpiTables;
 import org.jqemu.firmware.multiboot.MultibootLoader;
 import org.jqemu.firmware.x86.E820Map;
 import org.jqemu.firmware.x86.LinuxBootLoader;
+import org.jqemu.hw.acpi.AcpiPciHotplug;
 import org.jqemu.hw.acpi.Piix4Pm;
 import org.jqemu.hw.intc.ApicBus;
 import org.jqemu.hw.pci.PciBus;
@@ -130,9 +131,11 @@ final class DirectKernelBoot {
         for (int i = 0; i < cpus; i++) {
             apicIds[i] = topology.apicId(i);
         }
+        AcpiPciHotplug hotplug = machine.component(AcpiPciHotplug.class);
         return new AcpiConfig(cpus, ramBelow4g, ramAbove4g, ApicBus.DEFAULT_BASE,
                 PcMachine.IOAPIC_BASE, PcMachine.IOAPIC_ID, PcMachine.HPET_BASE, hpetId, pmBase, false, 9,
-                0xb2, 0xcf9, 0x06, Mc146818Rtc.REG_CENTURY, PIRQ_IRQS.clone(), apicIds);
+                0xb2, 0xcf9, 0x06, Mc146818Rtc.REG_CENTURY, PIRQ_IRQS.clone(), apicIds,
+                hotplug == null ? 0 : AcpiPciHotplug.BASE, hotplug == null ? 0 : hotplug.hotpluggableSlots());
     }
 
     static byte[] readInitrd(String path) throws ConfigException {

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntFunction;
 import org.jqemu.accel.kvm.KvmIrqChip;
+import org.jqemu.hw.acpi.AcpiPciHotplug;
 import org.jqemu.hw.acpi.Piix4Pm;
 import org.jqemu.hw.audio.PcSpeaker;
 import org.jqemu.hw.chr.IsaSerialType;
@@ -26,6 +27,7 @@ import org.jqemu.hw.rtc.Mc146818Rtc;
 import org.jqemu.hw.timer.Hpet;
 import org.jqemu.hw.timer.I8254Pit;
 import org.jqemu.system.chardev.Chardev;
+import org.jqemu.system.device.HotplugBus;
 import org.jqemu.system.irq.IrqLine;
 import org.jqemu.system.machine.Machine;
 import org.jqemu.system.machine.MachineConfig;
@@ -46,7 +48,8 @@ import org.jqemu.target.i386.X86Cpu;
  *
  * <p>Also there: the i440FX PCI host bridge with PAM shadow RAM, the PIIX3 ISA bridge (PCI
  * interrupt routing, reset port 0xCF9) and PIIX4 power management (ACPI PM registers, SCI), the
- * local APICs and the I/O APIC, the HPET, and QEMU's fw_cfg device.
+ * local APICs and the I/O APIC, the HPET, QEMU's fw_cfg device and its ACPI PCI hotplug
+ * registers (device_add / device_del on pci.0).
  *
  * <p>Not there yet: IDE/floppy.
  */
@@ -223,6 +226,12 @@ public final class PcMachine implements MachineType {
         machine.putComponent(Piix4Pm.class, pm);
         machine.addDevice(pm);
         machine.addPowerButton(pm::powerButton); // QMP system_powerdown
+        // ACPI PCI hotplug on pci.0 (QEMU's register block at 0xAE00, GPE bit 1): QMP device_add/del.
+        AcpiPciHotplug hotplug = new AcpiPciHotplug(machine, pci, pm::gpe);
+        isa.mapPorts("acpi-pci-hotplug", AcpiPciHotplug.BASE, AcpiPciHotplug.SIZE, hotplug.ports());
+        machine.putComponent(AcpiPciHotplug.class, hotplug);
+        machine.putComponent(HotplugBus.class, hotplug);
+        machine.addDevice(hotplug);
 
         // The HPET (0xFED00000): in legacy replacement mode it takes over IRQ0 and IRQ8, so the
         // PIT's and the RTC's interrupts pass through it. Its other routes are I/O APIC inputs.

@@ -118,6 +118,43 @@ public final class PciBus {
         dev.devfn = devfn;
     }
 
+    /**
+     * Takes {@code dev} off the bus (hot unplug): its BAR windows are unmapped, its INTx pins
+     * released, and its devfn reads as empty again.
+     */
+    public void unplug(PciDevice dev) {
+        int devfn = dev.devfn;
+        if (devfn < 0 || functions[devfn] != dev) {
+            return;
+        }
+        long[] at = mappedAt[devfn];
+        for (int i = 0; i < 6; i++) {
+            PciBar bar = dev.bar(i);
+            if (bar != null && at[i] >= 0) {
+                ContainerRegion space = bar.space() == PciBar.Space.IO ? machine.io().root() : machine.memory().root();
+                space.remove(bar.region());
+                at[i] = -1;
+            }
+        }
+        for (int pin = 0; pin < 4; pin++) {
+            setIntx(dev, pin, false);
+        }
+        functions[devfn] = null;
+        intxAsserted[devfn] = null;
+        dev.bus = null;
+        dev.devfn = -1;
+    }
+
+    /** True when no function of device number {@code slot} is plugged. */
+    public boolean slotEmpty(int slot) {
+        for (int f = 0; f < 8; f++) {
+            if (functions[(slot & 31) << 3 | f] != null) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     private int freeSlot() {
         for (int d = 0; d < 32; d++) {
             boolean empty = true;

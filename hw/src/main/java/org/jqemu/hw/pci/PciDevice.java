@@ -281,6 +281,16 @@ public abstract class PciDevice implements Device {
         return addr;
     }
 
+    /**
+     * True when the function may come and go while the machine runs (ACPI PCI hotplug), QEMU's
+     * default for PCI devices. Bridges (host, ISA, the chipset's other functions) and display
+     * adapters stay, as QEMU's pc describes them to the guest as fixed.
+     */
+    public boolean hotpluggable() {
+        int base = raw(CLASS_DEVICE + 1, 1);
+        return base != 0x06 && base != 0x03;
+    }
+
     // ---- interrupts ----------------------------------------------------------------------------
 
     /** Drives the function's INTx pin (level triggered, shared); the bus routes it. */

@@ -121,6 +121,16 @@ public final class BlockBackends implements AutoCloseable {
         return Collections.unmodifiableMap(nodes);
     }
 
+    /** The ids of the backends devices hold now (hotplug notes which a new device took). */
+    public java.util.Set<String> attachedIds() {
+        return java.util.Set.copyOf(attached);
+    }
+
+    /** A device that held {@code id} is gone (hot unplug): another may take the drive now. */
+    public void release(String id) {
+        attached.remove(id);
+    }
+
     @Override
     public void close() {
         for (RawImage img : nodes.values()) {

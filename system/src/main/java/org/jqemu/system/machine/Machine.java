@@ -50,7 +50,8 @@ public final class Machine implements AutoCloseable {
     private final MainLoop mainLoop = new MainLoop(this, timers);
     private final List<Cpu> cpus = new ArrayList<>();
     private final List<VcpuThread> vcpuThreads = new ArrayList<>();
-    private final List<Device> devices = new ArrayList<>();
+    // Copy-on-write: hotplug changes the list while monitors and devices iterate it.
+    private final List<Device> devices = new CopyOnWriteArrayList<>();
     private final Map<String, Chardev> chardevs = new LinkedHashMap<>();
     private final List<Runnable> resetHandlers = new ArrayList<>();
     private final List<Runnable> powerButtons = new CopyOnWriteArrayList<>();
@@ -162,6 +163,19 @@ public final class Machine implements AutoCloseable {
 
     public List<Device> devices() {
         return Collections.unmodifiableList(devices);
+    }
+
+    /** Forgets a device that was unplugged (hotplug); the caller has already disconnected it. */
+    public void removeDevice(Device device) {
+        devices.remove(device);
+    }
+
+    /**
+     * A device is gone (QMP's DEVICE_DELETED): {@code id} is the user's id or null,
+     * {@code path} its QOM path.
+     */
+    public void deviceDeleted(String id, String path) {
+        listeners.forEach(l -> l.deviceDeleted(id, path));
     }
 
     public void addChardev(Chardev chardev) {

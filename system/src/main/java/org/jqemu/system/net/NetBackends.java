@@ -117,6 +117,16 @@ public final class NetBackends implements AutoCloseable {
         return b;
     }
 
+    /** The ids of the backends devices hold now (hotplug notes which a new device took). */
+    public java.util.Set<String> attachedIds() {
+        return java.util.Set.copyOf(attached);
+    }
+
+    /** A device that held {@code id} is gone (hot unplug): another may take the netdev now. */
+    public void release(String id) {
+        attached.remove(id);
+    }
+
     @Override
     public void close() {
         backends.values().forEach(NetBackend::close);
