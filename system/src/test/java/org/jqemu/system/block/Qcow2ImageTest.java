@@ -262,6 +262,59 @@ class Qcow2ImageTest {
         }
     }
 
+    /**
+     * Random damage to the metadata of a real image (header, L1, refcount table and blocks, L2
+     * tables, snapshot table): opening fails with a ConfigException or the image opens and every
+     * request either works or fails with an IOException. Nothing else may escape.
+     */
+    @Test
+    void randomlyDamagedMetadataNeverThrowsAnythingButConfigOrIoErrors() throws Exception {
+        Path img = dir.resolve("z.qcow2");
+        qemuImg("create", "-f", "qcow2", "-o", "cluster_size=4096", img.toString(), "2M");
+        qemuIo(img, "write -P 0x61 0 200k", "write -c -P 0x62 512k 64k", "write -z 1M 64k");
+        qemuImg("snapshot", "-c", "s", img.toString());
+        qemuIo(img, "write -P 0x63 100k 300k");
+        byte[] good = Files.readAllBytes(img);
+        int metadataEnd = Math.min(good.length, 6 * 4096); // header, tables and the first L2 table
+        Random r = new Random(12);
+        int opened = 0;
+        for (int round = 0; round < Integer.getInteger("qcow2.fuzzRounds", 150); round++) {
+            byte[] bad = good.clone();
+            for (int k = 0, n = 1 + r.nextInt(4); k < n; k++) {
+                int at = r.nextInt(metadataEnd);
+                bad[at] = r.nextInt(3) == 0 ? (byte) 0xff : (byte) r.nextInt(256);
+            }
+            Files.write(img, bad);
+            Qcow2Image q;
+            try {
+                q = Qcow2Image.open("z", img.toString(), false);
+            } catch (ConfigException e) {
+                continue;
+            }
+            opened++;
+            try (q) {
+                for (int i = 0; i < 12; i++) {
+                    long at = r.nextInt(2 << 20) & ~511L;
+                    int len = (int) Math.min((1 + r.nextInt(64)) * 512L, (2 << 20) - at);
+                    try {
+                        if (r.nextBoolean()) {
+                            q.read(at, new ByteBuffer[] {ByteBuffer.allocate(len)});
+                        } else if (r.nextInt(4) == 0) {
+                            q.writeZeroes(at & ~4095L, 8192);
+                        } else {
+                            q.write(at, new ByteBuffer[] {ByteBuffer.allocate(len)});
+                        }
+                    } catch (IOException e) {
+                        // a guest I/O error: fine
+                    }
+                }
+            } catch (IOException e) {
+                // closing a damaged image may fail too
+            }
+        }
+        assertTrue(opened > 30, "only " + opened + " damaged images opened; the test should exercise I/O");
+    }
+
     // ---- helpers -----------------------------------------------------------------------------
 
     /** Writes random bytes through a scatter list of odd-sized pieces and mirrors them in the model. */
