@@ -36,6 +36,10 @@ import org.jqemu.system.options.ConfigException;
  * as with a raw image; an unflushed new cluster may read back as zeros after a power loss. An
  * orderly close gives unused reserved clusters back, so a cleanly stopped VM leaves no leaks.
  *
+ * <p><b>Dirty images.</b> With the dirty bit set (lazy refcounts, then a crash) a read-write
+ * open rebuilds the refcounts from the metadata and clears the bit; lazy refcounts are never
+ * used for writing here.
+ *
  * <p><b>Corruption.</b> Bad headers, unsupported features and overlapping or out-of-file
  * metadata are refused at open with a message naming them. Metadata found broken during guest
  * I/O fails that request (the guest sees an I/O error) and stops further writes to the image.
@@ -51,6 +55,7 @@ public final class Qcow2Image implements BlockImage {
     private static final int EXT_BACKING_FORMAT = 0xe2792aca;
     private static final int EXT_FEATURE_NAMES = 0x6803f857;
     private static final int EXT_DATA_FILE = 0x44415441;
+    private static final int EXT_BITMAPS = 0x23852875;
     private static final long INCOMPAT_DIRTY = 1;
     private static final long INCOMPAT_CORRUPT = 2;
     private static final long INCOMPAT_DATA_FILE = 4;
@@ -153,6 +158,7 @@ public final class Qcow2Image implements BlockImage {
         long backingOffset;
         int backingSize;
         String backingFormat;
+        boolean bitmaps;
         final Map<Long, String> featureNames = new HashMap<>();
     }
 
@@ -186,6 +192,11 @@ public final class Qcow2Image implements BlockImage {
             }
             Qcow2Image img = new Qcow2Image(nodeName, p, ch, readOnly, barriers, h, l1, refTable, backing, fileSize);
             img.checkMetadata(h);
+            if (!readOnly && (h.incompatible & INCOMPAT_DIRTY) != 0) {
+                img.rebuildRefcounts(h);
+                img.writeLong(72, h.incompatible & ~INCOMPAT_DIRTY);
+                img.ch.force(false);
+            }
             if (!readOnly && h.version >= 3 && h.autoclear != 0) {
                 // qcow2.txt: a writer must clear auto-clear bits it does not maintain (we keep no bitmaps)
                 img.writeLong(88, 0);
@@ -264,8 +275,8 @@ public final class Qcow2Image implements BlockImage {
         if ((h.incompatible & INCOMPAT_CORRUPT) != 0 && !readOnly) {
             throw new ConfigException("qcow2: Image is corrupt; cannot be opened read/write");
         }
-        if ((h.incompatible & INCOMPAT_DIRTY) != 0 && !readOnly) {
-            throw new ConfigException("qcow2 image is dirty (lazy refcounts not written back); repair it with "
+        if ((h.incompatible & INCOMPAT_DIRTY) != 0 && !readOnly && h.bitmaps) {
+            throw new ConfigException("qcow2 image is dirty and has persistent bitmaps; repair it with "
                     + "'qemu-img check -r all' or open it read-only");
         }
         if (crypt != 0) {
@@ -333,6 +344,7 @@ public final class Qcow2Image implements BlockImage {
                     }
                 }
                 case EXT_DATA_FILE -> {} // refused through its incompatible feature bit
+                case EXT_BITMAPS -> h.bitmaps = true;
                 default -> {} // unknown extensions may be ignored
             }
             at += 8 + ((len + 7) & ~7);
@@ -427,6 +439,109 @@ public final class Qcow2Image implements BlockImage {
         if (h.snapshots != 0) {
             long len = snapshotTableLength(h);
             claim(h.snapshotsOffset, ceilDiv(len, clusterSize), "snapshot table");
+        }
+    }
+
+    /**
+     * The dirty bit says refcount updates were left out (lazy refcounts) before a crash: count
+     * every reference from the metadata — header, tables, refcount blocks, active and snapshot
+     * L1/L2 tables and their data — and write the counts that differ, as QEMU repairs such an
+     * image when it opens it. Clusters with a count but no refcount block get new blocks.
+     */
+    private void rebuildRefcounts(Header h) throws IOException, ConfigException {
+        long clusters = ceilDiv(fileEnd, clusterSize);
+        if (clusters > (16L << 20)) {
+            throw new ConfigException("dirty image too large to repair here; use 'qemu-img check -r all'");
+        }
+        int[] counts = new int[(int) clusters];
+        count(counts, 0, 1);
+        count(counts, l1Offset, ceilDiv((long) l1.length * 8, clusterSize));
+        count(counts, refTableOffset, ceilDiv((long) refTable.length * 8, clusterSize));
+        for (long block : refTable) {
+            if (block != 0) {
+                count(counts, block, 1);
+            }
+        }
+        countL1(counts, l1);
+        if (h.snapshots != 0) {
+            long len = snapshotTableLength(h);
+            count(counts, h.snapshotsOffset, ceilDiv(len, clusterSize));
+            long at = h.snapshotsOffset;
+            for (int i = 0; i < h.snapshots; i++) {
+                ByteBuffer e = readAt(ch, at, 40);
+                long snapL1 = e.getLong(0);
+                int snapL1Size = e.getInt(8);
+                if (snapL1 % clusterSize != 0 || snapL1Size < 0 || snapL1 + (long) snapL1Size * 8 > fileEnd
+                        || (long) snapL1Size * 8 > MAX_L1_BYTES) {
+                    throw new ConfigException("snapshot " + i + " has an invalid L1 table");
+                }
+                count(counts, snapL1, ceilDiv((long) snapL1Size * 8, clusterSize));
+                countL1(counts, readTable(ch, snapL1, snapL1Size));
+                at += (40 + (e.getInt(36) & 0xffffffffL) + (e.getShort(12) & 0xffff) + (e.getShort(14) & 0xffff) + 7) & ~7;
+            }
+        }
+        List<Long> missing = new ArrayList<>();
+        for (long c = 0; c < clusters; c++) {
+            int rt = (int) (c >>> refblockShift);
+            if (counts[(int) c] != 0 && (rt >= refTable.length || refTable[rt] == 0)) {
+                missing.add(c);
+            }
+        }
+        for (int rt = 0; rt < refTable.length; rt++) {
+            if (refTable[rt] == 0) {
+                continue;
+            }
+            byte[] b = refblock(refTable[rt]);
+            boolean changed = false;
+            for (int i = 0; i < (1 << refblockShift); i++) {
+                long c = ((long) rt << refblockShift) | i;
+                long want = c < clusters ? counts[(int) c] : 0;
+                if (getEntry(b, i) != want) {
+                    setEntry(b, i, want);
+                    changed = true;
+                }
+            }
+            if (changed) {
+                writeHost(refTable[rt], new ByteBuffer[] {ByteBuffer.wrap(b)});
+            }
+        }
+        nextFree = clusters;
+        for (long c : missing) {
+            setRefcount(c, counts[(int) c]);
+        }
+    }
+
+    private void countL1(int[] counts, long[] table) throws IOException, ConfigException {
+        for (long entry : table) {
+            long l2 = entry & OFFSET_MASK;
+            if (l2 == 0) {
+                continue;
+            }
+            if (l2 % clusterSize != 0 || l2 + clusterSize > fileEnd) {
+                throw new ConfigException("L2 table offset 0x" + Long.toHexString(l2) + " is invalid");
+            }
+            count(counts, l2, 1);
+            for (long e : readTable(ch, l2, clusterSize / 8)) {
+                if ((e & COMPRESSED) != 0) {
+                    long off = e & ((1L << compressedOffsetBits) - 1);
+                    long sectors = ((e & ~COMPRESSED & ~COPIED) >>> compressedOffsetBits) + 1;
+                    long start = off & ~511L;
+                    long first = start >>> clusterBits;
+                    count(counts, first << clusterBits, ((start + sectors * 512 - 1) >>> clusterBits) - first + 1);
+                } else if ((e & OFFSET_MASK) != 0) {
+                    count(counts, e & OFFSET_MASK, 1);
+                }
+            }
+        }
+    }
+
+    private void count(int[] counts, long offset, long n) throws ConfigException {
+        for (long c = offset >>> clusterBits, end = c + n; c < end; c++) {
+            if (c >= counts.length) {
+                throw new ConfigException("cluster 0x" + Long.toHexString(c << clusterBits)
+                        + " is referenced but lies past the end of the file");
+            }
+            counts[(int) c]++;
         }
     }
 
