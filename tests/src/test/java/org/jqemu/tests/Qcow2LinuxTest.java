@@ -27,8 +27,11 @@ import org.junit.jupiter.api.io.TempDir;
  * back on the host through {@code qemu-img convert} (plus e2fsprogs for the filesystem).
  */
 class Qcow2LinuxTest {
-    /** A boot takes ~60 s on an idle 2-core machine; leave room for a loaded one, but fail fast. */
-    private static final long BOOT_TIMEOUT = 300;
+    /**
+     * A boot takes ~60 s on an idle 2-core machine; leave room for a loaded one, but fail fast.
+     * A developer machine shared by many guests may set JQEMU_TEST_BOOT_TIMEOUT (seconds).
+     */
+    private static final long BOOT_TIMEOUT = Long.parseLong(System.getenv().getOrDefault("JQEMU_TEST_BOOT_TIMEOUT", "300"));
 
     @TempDir
     Path dir;
