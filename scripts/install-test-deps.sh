@@ -15,6 +15,8 @@ command -v passt >/dev/null 2>&1 || need+=(passt)   # -netdev user runs passt
 command -v aarch64-linux-gnu-as >/dev/null 2>&1 || need+=(binutils-aarch64-linux-gnu)   # arm64 test programs
 command -v dtc >/dev/null 2>&1 || need+=(device-tree-compiler)   # dtc checks the arm virt DTB
 command -v qemu-system-aarch64 >/dev/null 2>&1 || need+=(qemu-system-arm)   # reference DTB of QEMU's virt board
+command -v qemu-img >/dev/null 2>&1 || need+=(qemu-utils)   # qemu-img/qemu-io check and fill qcow2 images
+[ -x /usr/sbin/debugfs ] || need+=(e2fsprogs)   # Qcow2LinuxTest reads the guest's ext4 on the host
 # Display tests: a real VNC client, an X server with Mesa for the GL window, image conversion,
 # and the console font the VGA loads when no VGA BIOS runs.
 command -v vncsnapshot >/dev/null 2>&1 || need+=(vncsnapshot)

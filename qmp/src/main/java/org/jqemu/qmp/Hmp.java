@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.jqemu.system.block.BlockBackends;
-import org.jqemu.system.block.RawImage;
+import org.jqemu.system.block.BlockImage;
 import org.jqemu.system.cli.Listings;
 import org.jqemu.system.cpu.Cpu;
 import org.jqemu.system.device.Device;
@@ -260,9 +260,9 @@ final class Hmp {
             return "";
         }
         StringBuilder out = new StringBuilder();
-        for (Map.Entry<String, RawImage> e : b.nodes().entrySet()) {
-            RawImage img = e.getValue();
-            out.append(e.getKey()).append(": ").append(img.path()).append(" (raw").append(img.readOnly() ? ", read-only" : "")
+        for (Map.Entry<String, BlockImage> e : b.nodes().entrySet()) {
+            BlockImage img = e.getValue();
+            out.append(e.getKey()).append(": ").append(img.path()).append(" (").append(img.format()).append(img.readOnly() ? ", read-only" : "")
                     .append(")\r\n    Cache mode:       writeback\r\n\r\n");
         }
         return out.toString();

@@ -19,7 +19,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.ServiceLoader;
 import org.jqemu.system.block.BlockBackends;
-import org.jqemu.system.block.RawImage;
+import org.jqemu.system.block.BlockImage;
 import org.jqemu.system.chardev.Chardev;
 import org.jqemu.system.chardev.FileChardev;
 import org.jqemu.system.chardev.MuxChardev;
@@ -160,7 +160,7 @@ final class StandardCommands {
             return a;
         }
         for (var e : b.nodes().entrySet()) {
-            RawImage img = e.getValue();
+            BlockImage img = e.getValue();
             ObjectNode o = a.addObject();
             o.put("device", e.getKey());
             o.put("locked", false);
@@ -169,7 +169,7 @@ final class StandardCommands {
             in.put("file", img.path().toString());
             in.put("node-name", img.nodeName());
             in.put("ro", img.readOnly());
-            in.put("drv", "raw");
+            in.put("drv", img.format());
             in.put("encrypted", false);
             in.put("detect_zeroes", "off");
             for (String k : List.of("bps", "bps_rd", "bps_wr", "iops", "iops_rd", "iops_wr", "write_threshold")) {
@@ -181,7 +181,7 @@ final class StandardCommands {
             cache.put("no-flush", false);
             ObjectNode image = in.putObject("image");
             image.put("filename", img.path().toString());
-            image.put("format", "raw");
+            image.put("format", img.format());
             image.put("virtual-size", img.size());
         }
         return a;

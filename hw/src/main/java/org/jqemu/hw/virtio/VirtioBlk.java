@@ -5,7 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.jqemu.system.block.RawImage;
+import org.jqemu.system.block.BlockImage;
 import org.jqemu.system.machine.Machine;
 
 /**
@@ -47,7 +47,7 @@ public final class VirtioBlk extends VirtioDevice {
     private static final int HEADER = 16;
     private static final int CONFIG_SIZE = 60;
 
-    private final RawImage image;
+    private final BlockImage image;
     private final byte[] serial;
     private final byte[] config = new byte[CONFIG_SIZE];
     private final byte[] header = new byte[HEADER];
@@ -60,7 +60,7 @@ public final class VirtioBlk extends VirtioDevice {
     private int reqType;
     private long reqSector;
 
-    public VirtioBlk(Machine machine, String id, RawImage image, String serial) {
+    public VirtioBlk(Machine machine, String id, BlockImage image, String serial) {
         super(machine, id, ID_BLOCK, features(image), QUEUE_SIZE);
         this.image = image;
         this.serial = serial == null ? new byte[0] : serial.getBytes(StandardCharsets.US_ASCII);
@@ -78,12 +78,12 @@ public final class VirtioBlk extends VirtioDevice {
         machine.addResourceToClose(this::closeIo);
     }
 
-    private static long features(RawImage image) {
+    private static long features(BlockImage image) {
         long f = bit(F_SEG_MAX) | bit(F_BLK_SIZE) | bit(F_FLUSH) | bit(F_DISCARD) | bit(F_WRITE_ZEROES);
         return image.readOnly() ? f | bit(F_RO) : f;
     }
 
-    public RawImage image() {
+    public BlockImage image() {
         return image;
     }
 
@@ -287,12 +287,7 @@ public final class VirtioBlk extends VirtioDevice {
             return status;
         }
         try {
-            java.nio.ByteBuffer zeros = java.nio.ByteBuffer.allocate((int) Math.min(count * SECTOR, 1 << 20));
-            for (long done = 0; done < count * SECTOR; ) {
-                zeros.clear().limit((int) Math.min(zeros.capacity(), count * SECTOR - done));
-                image.write(sector * SECTOR + done, new java.nio.ByteBuffer[] {zeros});
-                done += zeros.limit();
-            }
+            image.writeZeroes(sector * SECTOR, count * SECTOR); // qcow2 v3 records zero clusters
         } catch (IOException | RuntimeException ex) {
             return hostError("write-zeroes", sector, ex);
         }

@@ -3,7 +3,7 @@ package org.jqemu.hw.virtio;
 import java.util.List;
 import org.jqemu.hw.pci.PciBus;
 import org.jqemu.system.block.BlockBackends;
-import org.jqemu.system.block.RawImage;
+import org.jqemu.system.block.BlockImage;
 import org.jqemu.system.device.Device;
 import org.jqemu.system.device.DeviceType;
 import org.jqemu.system.device.PropertyInfo;
@@ -57,7 +57,7 @@ public final class VirtioBlkPciType implements DeviceType {
         if (backends == null) {
             throw new ConfigException(where + ": Property 'virtio-blk-pci.drive' can't find value '" + drive + "'");
         }
-        RawImage image = backends.attach(drive, NAME);
+        BlockImage image = backends.attach(drive, NAME);
         String serial = opts.getString("serial", null);
         int devfn = PciBus.parseAddr(opts, NAME);
         String id = opts.getString("id", drive);

@@ -8,18 +8,32 @@ import org.jqemu.system.options.Opts;
 
 /**
  * The block nodes of one machine, by id: what {@code -blockdev node-name=ID} and
- * {@code -drive id=ID} create and {@code -device ...,drive=ID} attaches to. Only raw images over
- * files exist so far; qcow2 is later work.
+ * {@code -drive id=ID} create and {@code -device ...,drive=ID} attaches to: raw and qcow2 images
+ * over files. A {@code -drive} without {@code format=} is probed as QEMU does (qcow2 by its
+ * magic, else raw with QEMU's warning).
  */
 public final class BlockBackends implements AutoCloseable {
-    private final Map<String, RawImage> nodes = new LinkedHashMap<>();
+    /** Image formats QEMU has and jqemu not (yet): named as such rather than as unknown. */
+    private static final java.util.Set<String> QEMU_ONLY_FORMATS = java.util.Set.of("vmdk", "vdi", "vhdx", "vpc",
+            "qed", "qcow", "luks", "dmg", "parallels", "bochs", "cloop", "vvfat");
+    private final Map<String, BlockImage> nodes = new LinkedHashMap<>();
     private final java.util.Set<String> attached = new java.util.HashSet<>();
+    private final java.util.function.Consumer<String> warn;
+
+    /** Warnings (format probing) go to standard error, as QEMU prints them. */
+    public BlockBackends() {
+        this(System.err::println);
+    }
+
+    public BlockBackends(java.util.function.Consumer<String> warn) {
+        this.warn = warn;
+    }
 
     /**
-     * Opens one {@code -blockdev}: {@code driver=raw,node-name=ID,file.driver=file,file.filename=F}
+     * Opens one {@code -blockdev}: {@code driver=raw|qcow2,node-name=ID,file.driver=file,file.filename=F}
      * or {@code driver=file,node-name=ID,filename=F}, with {@code read-only=on|off}.
      */
-    public RawImage openBlockdev(Opts o) throws ConfigException {
+    public BlockImage openBlockdev(Opts o) throws ConfigException {
         String where = o.option();
         String driver = o.requireString("driver");
         String node = o.requireString("node-name");
@@ -31,39 +45,42 @@ public final class BlockBackends implements AutoCloseable {
         String file;
         switch (driver) {
             case "file" -> file = o.requireString("filename");
-            case "raw" -> {
+            case "raw", "qcow2" -> {
                 String inner = o.getString("file.driver", "file");
                 if (!inner.equals("file")) {
                     throw new ConfigException(where + ": file.driver '" + inner + "' is not supported yet");
                 }
                 file = o.getString("file.filename", null);
                 if (file == null) {
-                    throw new ConfigException(where + ": raw needs file.filename (a node reference as file= is not supported yet)");
+                    throw new ConfigException(where + ": " + driver
+                            + " needs file.filename (a node reference as file= is not supported yet)");
                 }
                 o.getString("file.node-name", null);
                 o.getBool("file.read-only", false);
             }
-            case "qcow2" -> throw new ConfigException(where + ": driver 'qcow2' is not supported yet");
             default -> throw new ConfigException(where + ": Invalid parameter value for 'driver': '" + driver + "'");
         }
         o.checkAllUsed();
-        return add(node, open(where, node, file, ro));
+        String format = driver.equals("file") ? "raw" : driver;
+        return add(node, open(where, node, file, format, ro, true));
     }
 
     /**
      * Opens the image of one {@code -drive} (after the CLI filled in its id):
-     * {@code file=F,format=raw[,readonly=on][,cache=...]}.
+     * {@code file=F[,format=raw|qcow2][,readonly=on][,cache=...]}. {@code cache=unsafe} drops the
+     * qcow2 driver's ordering barriers (fdatasync between dependent metadata writes).
      */
-    public RawImage openDrive(Opts o) throws ConfigException {
+    public BlockImage openDrive(Opts o) throws ConfigException {
         String where = o.option();
         String id = o.requireString("id");
         String file = o.getString("file", null);
         if (file == null) {
             throw new ConfigException(where + ": an empty drive (no file=) is not supported yet");
         }
-        String format = o.getString("format", "raw");
-        if (!format.equals("raw")) {
-            throw new ConfigException(where + ": format '" + format + "' is not supported yet");
+        String format = o.getString("format", null);
+        if (format != null && !format.equals("raw") && !format.equals("qcow2")) {
+            throw new ConfigException(where + (QEMU_ONLY_FORMATS.contains(format)
+                    ? ": format '" + format + "' is not supported yet" : ": Unknown driver '" + format + "'"));
         }
         boolean ro = o.getBool("readonly", false) || o.getBool("read-only", false);
         String cache = o.getString("cache", "writeback");
@@ -77,18 +94,19 @@ public final class BlockBackends implements AutoCloseable {
         o.getString("aio", null);
         o.getString("discard", null);
         o.checkAllUsed();
-        return add(id, open(where, id, file, ro));
+        return add(id, open(where, id, file, format, ro, !cache.equals("unsafe")));
     }
 
-    private static RawImage open(String where, String id, String file, boolean ro) throws ConfigException {
+    private BlockImage open(String where, String id, String file, String format, boolean ro, boolean barriers)
+            throws ConfigException {
         try {
-            return RawImage.open(id, file, ro);
+            return ImageFormats.open(id, file, format, ro, barriers, warn, 0);
         } catch (ConfigException e) {
             throw new ConfigException(where + ": " + e.getMessage());
         }
     }
 
-    private RawImage add(String id, RawImage img) throws ConfigException {
+    private BlockImage add(String id, BlockImage img) throws ConfigException {
         if (nodes.containsKey(id)) {
             try {
                 img.close();
@@ -101,13 +119,13 @@ public final class BlockBackends implements AutoCloseable {
         return img;
     }
 
-    public RawImage get(String id) {
+    public BlockImage get(String id) {
         return nodes.get(id);
     }
 
     /** Claims a node for one device, as QEMU refuses two devices on one drive. */
-    public RawImage attach(String id, String deviceType) throws ConfigException {
-        RawImage img = nodes.get(id);
+    public BlockImage attach(String id, String deviceType) throws ConfigException {
+        BlockImage img = nodes.get(id);
         if (img == null) {
             throw new ConfigException(deviceType + ": Property '" + deviceType + ".drive' can't find value '" + id + "'");
         }
@@ -117,7 +135,7 @@ public final class BlockBackends implements AutoCloseable {
         return img;
     }
 
-    public Map<String, RawImage> nodes() {
+    public Map<String, BlockImage> nodes() {
         return Collections.unmodifiableMap(nodes);
     }
 
@@ -133,7 +151,7 @@ public final class BlockBackends implements AutoCloseable {
 
     @Override
     public void close() {
-        for (RawImage img : nodes.values()) {
+        for (BlockImage img : nodes.values()) {
             try {
                 img.close();
             } catch (java.io.IOException e) {

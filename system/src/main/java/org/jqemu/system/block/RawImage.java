@@ -12,12 +12,18 @@ import org.jqemu.system.options.ConfigException;
  * {@link FileChannel} at explicit positions (so concurrent requests need no shared file pointer).
  * The size is fixed when the image is opened, as QEMU's raw driver does.
  */
-public final class RawImage implements AutoCloseable {
+public final class RawImage implements BlockImage {
     private final String nodeName;
     private final Path path;
     private final FileChannel channel;
     private final boolean readOnly;
     private final long size;
+    /**
+     * The format was guessed, not given: like QEMU, refuse to let the guest write a sector 0
+     * that would make the next probe guess another format (a guest could otherwise turn its
+     * raw disk into a qcow2 header naming any host file as backing file).
+     */
+    private volatile boolean probed;
 
     private RawImage(String nodeName, Path path, FileChannel channel, boolean readOnly, long size) {
         this.nodeName = nodeName;
@@ -44,19 +50,33 @@ public final class RawImage implements AutoCloseable {
         }
     }
 
+    /** Marks the image as opened by format probing (see {@link #probed}). */
+    void restrictBlockZero() {
+        probed = true;
+    }
+
+    @Override
+    public String format() {
+        return "raw";
+    }
+
+    @Override
     public String nodeName() {
         return nodeName;
     }
 
+    @Override
     public Path path() {
         return path;
     }
 
+    @Override
     public boolean readOnly() {
         return readOnly;
     }
 
     /** Size in bytes. */
+    @Override
     public long size() {
         return size;
     }
@@ -67,6 +87,7 @@ public final class RawImage implements AutoCloseable {
      * read system call rather than one per buffer; the channel's position is the shared state
      * that makes this possible, so vectored calls hold the channel's monitor.
      */
+    @Override
     public void read(long offset, ByteBuffer[] bufs) throws IOException {
         synchronized (channel) {
             channel.position(offset);
@@ -83,9 +104,13 @@ public final class RawImage implements AutoCloseable {
     }
 
     /** Writes {@code bufs} at {@code offset} (one vectored write system call where it can). */
+    @Override
     public void write(long offset, ByteBuffer[] bufs) throws IOException {
         if (readOnly) {
             throw new IOException(nodeName + " is read-only");
+        }
+        if (probed && offset == 0 && ImageFormats.wouldProbeAsOtherFormat(bufs)) {
+            throw new IOException(nodeName + ": write to block 0 refused: it would change the probed format");
         }
         synchronized (channel) {
             channel.position(offset);
@@ -105,6 +130,7 @@ public final class RawImage implements AutoCloseable {
     }
 
     /** Makes written data durable (fdatasync). */
+    @Override
     public void flush() throws IOException {
         if (!readOnly) {
             channel.force(false);

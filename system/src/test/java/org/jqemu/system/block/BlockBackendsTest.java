@@ -19,11 +19,11 @@ class BlockBackendsTest {
         Path f = dir.resolve("a.img");
         Files.write(f, new byte[4096]);
         try (BlockBackends b = new BlockBackends()) {
-            RawImage n = b.openBlockdev(Opts.parse("-blockdev",
+            BlockImage n = b.openBlockdev(Opts.parse("-blockdev",
                     "driver=raw,node-name=n0,file.driver=file,file.filename=" + f + ",read-only=on", null));
             assertTrue(n.readOnly());
             assertEquals(4096, n.size());
-            RawImage d = b.openDrive(Opts.parse("-drive", "file=" + f + ",format=raw,if=virtio,id=d0,cache=none", null));
+            BlockImage d = b.openDrive(Opts.parse("-drive", "file=" + f + ",format=raw,if=virtio,id=d0,cache=none", null));
             assertFalse(d.readOnly());
             d.write(512, new ByteBuffer[] {ByteBuffer.wrap(new byte[] {1, 2, 3})});
             d.flush();
@@ -51,7 +51,7 @@ class BlockBackendsTest {
         assertEquals("-drive file=" + missing + ",id=x: Could not open '" + missing + "': No such file or directory",
                 assertThrows(ConfigException.class,
                         () -> b.openDrive(drive("file=" + missing + ",id=x"))).getMessage());
-        assertEquals("-drive file=a,id=x,format=qcow2: format 'qcow2' is not supported yet",
+        assertEquals("-drive file=a,id=x,format=qcow2: Could not open 'a': No such file or directory",
                 assertThrows(ConfigException.class,
                         () -> b.openDrive(drive("file=a,id=x,format=qcow2"))).getMessage());
         assertEquals("-drive file=a,id=x,bogus=1: Invalid parameter 'bogus'",
