@@ -74,7 +74,8 @@ class NetdevLinuxTest {
                 "-device", "virtio-net-pci,netdev=n0,id=nic0,mac=52:54:00:12:34:77",
                 "-qmp", "unix:" + qmpSocket + ",server=on,wait=off"));
         try (JqemuSession vm = JqemuSession.start(dir, args)) {
-            Matcher ping = vm.expect("(\\d+) packets transmitted, (\\d+) packets received", BOOT_TIMEOUT);
+            vm.expect("JQEMU-GUEST-RUN", BOOT_TIMEOUT);
+            Matcher ping = vm.expect("(\\d+) packets transmitted, (\\d+) packets received", 240);
             assertEquals("3", ping.group(2), "the guest's pings to the host's tap address:\n" + vm.output());
             vm.expect("carrier=1 READY-FOR-LINK-DOWN", 60);
             assertTrue(Files.exists(Path.of("/sys/class/net", tap)), "jqemu created no " + tap);
@@ -136,8 +137,9 @@ class NetdevLinuxTest {
         try (JqemuSession one = JqemuSession.start(dir, pingArgs(g, 1, 2, netdev1))) {
             one.expect("WAITING-FOR-PEER", BOOT_TIMEOUT);
             try (JqemuSession two = JqemuSession.start(dir, pingArgs(g, 2, 1, netdev2))) {
+                two.expect("WAITING-FOR-PEER", BOOT_TIMEOUT);
                 for (JqemuSession vm : List.of(two, one)) {
-                    Matcher m = vm.expect("(\\d+) packets transmitted, (\\d+) packets received", BOOT_TIMEOUT);
+                    Matcher m = vm.expect("(\\d+) packets transmitted, (\\d+) packets received", 240);
                     assertEquals("3", m.group(2), "ping replies:\n" + vm.output());
                 }
                 for (JqemuSession vm : List.of(one, two)) {
@@ -155,7 +157,7 @@ class NetdevLinuxTest {
                 i=0; until ping -c 1 -W 2 10.0.4.%2$d >/dev/null 2>&1; do i=$((i+1)); [ $i -gt 300 ] && break; sleep 1; done
                 echo "first-reply-after=$i"
                 ping -c 3 -W 10 10.0.4.%2$d
-                sleep 15
+                sleep 30
                 """.formatted(self, peer);
         List<String> args = VirtioGuests.args(g, script);
         args.addAll(List.of("-netdev", netdev, "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:12:34:1" + self));
