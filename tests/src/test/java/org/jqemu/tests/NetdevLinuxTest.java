@@ -49,8 +49,12 @@ class NetdevLinuxTest {
         Assumptions.assumeTrue(Files.isReadable(Path.of("/dev/net/tun")), "no /dev/net/tun on this host");
         Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
                 "creating a tap needs root (or CAP_NET_ADMIN); these tests run as " + System.getProperty("user.name"));
-        Path g = VirtioGuests.stable(dir);
         String tap = "jqnt" + (ProcessHandle.current().pid() % 100000);
+        Process probe = new ProcessBuilder("ip", "tuntap", "add", "dev", tap, "mode", "tap").redirectErrorStream(true).start();
+        String why = new String(probe.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        Assumptions.assumeTrue(probe.waitFor() == 0, "this host refuses to create a tap: " + why);
+        new ProcessBuilder("ip", "tuntap", "del", "dev", tap, "mode", "tap").start().waitFor();
+        Path g = VirtioGuests.stable(dir);
         Path ifup = dir.resolve("ifup");
         Files.writeString(ifup, "#!/bin/sh\nip addr add " + HOST_IP + "/24 dev \"$1\" && ip link set \"$1\" up\n");
         assertTrue(ifup.toFile().setExecutable(true));

@@ -229,8 +229,7 @@ class DatagramAndTapBackendsTest {
     /** Root (as the tests run here) creates a tap; the kernel sees the interface while it is open. */
     @Test
     void tapCreatesTheInterfaceAndPassesFrames() throws Exception {
-        Assumptions.assumeTrue(Files.isReadable(Path.of("/dev/net/tun")), "no /dev/net/tun on this host");
-        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "creating a tap needs root");
+        assumeTapsCanBeCreated();
         String name = "jqut" + (ProcessHandle.current().pid() % 100000);
         try (NetBackends n = new NetBackends(Runnable::run)) {
             TapNetBackend t = (TapNetBackend) open(n, "tap,id=t,ifname=" + name + ",script=no,downscript=no");
@@ -268,8 +267,7 @@ class DatagramAndTapBackendsTest {
 
     @Test
     void tapScriptFailureIsAnErrorWithItsStatus() throws Exception {
-        Assumptions.assumeTrue(Files.isReadable(Path.of("/dev/net/tun")), "no /dev/net/tun on this host");
-        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "creating a tap needs root");
+        assumeTapsCanBeCreated();
         Path script = dir.resolve("ifup");
         Files.writeString(script, "#!/bin/sh\necho \"$1\" > " + dir.resolve("arg") + "\nexit 3\n");
         script.toFile().setExecutable(true);
@@ -278,6 +276,17 @@ class DatagramAndTapBackendsTest {
                 error("tap,id=t,ifname=" + name + ",script=" + script + ",downscript=no"));
         assertEquals(name, Files.readString(dir.resolve("arg")).trim(), "the script gets the interface name");
         assertFalse(Files.exists(Path.of("/sys/class/net", name)), "the tap is closed again");
+    }
+
+    /** Skips (with the reason) where this process may not create a tap: not root, no tun device, a container without CAP_NET_ADMIN. */
+    static void assumeTapsCanBeCreated() throws Exception {
+        Assumptions.assumeTrue(Files.isReadable(Path.of("/dev/net/tun")), "no /dev/net/tun on this host");
+        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")), "creating a tap needs root");
+        try (NetBackends n = new NetBackends(Runnable::run)) {
+            open(n, "tap,id=probe,script=no,downscript=no");
+        } catch (ConfigException e) {
+            Assumptions.abort("this host refuses to create a tap: " + e.getMessage());
+        }
     }
 
     private static void run(String... cmd) throws Exception {
