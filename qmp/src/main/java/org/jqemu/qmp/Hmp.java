@@ -74,6 +74,7 @@ final class Hmp {
                     Hmp::screendump),
             new Command("sendkey", "keys [hold_ms]",
                     "send keys to the VM (e.g. 'sendkey ctrl-alt-f1', default hold time=100 ms)", Hmp::sendkey),
+            new Command("set_link", "name on|off", "change the link status of a network adapter", NetCommands::hmpSetLink),
             new Command("stop|s", "", "stop emulation", (c, a) -> {
                 c.machine().pause();
                 return "";

@@ -46,6 +46,7 @@ public final class QmpMonitor implements MachineListener {
         this.state = machine.config().startPaused ? RunState.PRELAUNCH : RunState.RUNNING;
         StandardCommands.registerAll(this);
         DisplayCommands.registerAll(this);
+        NetCommands.registerAll(this);
         machine.addListener(this);
     }
 

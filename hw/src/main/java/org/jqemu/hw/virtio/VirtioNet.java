@@ -43,16 +43,25 @@ public final class VirtioNet extends VirtioDevice implements NetFrontend {
         return new byte[] {0x52, 0x54, 0x00, 0x12, 0x34, (byte) (0x56 + index)};
     }
 
+    @Override
     public boolean linkUp() {
         return linkUp;
     }
 
-    /** QMP set_link: the guest sees the status change through a config interrupt. */
-    public void setLink(boolean up) {
+    /**
+     * QMP/HMP set_link: the status field (5.1.4, VIRTIO_NET_S_LINK_UP, offered with
+     * VIRTIO_NET_F_STATUS) changes and a configuration change interrupt tells the driver, which
+     * turns the carrier off or on. While the link is down, frames are dropped both ways.
+     */
+    @Override
+    public void setLinkUp(boolean up) {
         if (up != linkUp) {
             linkUp = up;
             putLe(config, 6, 2, up ? S_LINK_UP : 0);
             configChanged();
+            if (up && backend != null) {
+                backend.acceptInput();
+            }
         }
     }
 
@@ -108,7 +117,8 @@ public final class VirtioNet extends VirtioDevice implements NetFrontend {
 
     @Override
     public boolean canReceive() {
-        return live() && linkUp && queue(0).hasWork();
+        // a downed link takes frames and drops them (QEMU's link_down), so none pile up for later
+        return !linkUp || (live() && queue(0).hasWork());
     }
 
     /** A frame from the backend; dropped when the guest has no buffer (as a NIC drops it). */

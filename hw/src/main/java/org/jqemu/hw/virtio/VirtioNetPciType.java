@@ -63,8 +63,8 @@ public final class VirtioNetPciType implements DeviceType {
     static VirtioNet build(Machine machine, Opts opts, String where, String type) throws ConfigException {
         String netdev = opts.getString("netdev", null);
         NetBackend backend = null;
+        NetBackends nets = machine.component(NetBackends.class);
         if (netdev != null) {
-            NetBackends nets = machine.component(NetBackends.class);
             if (nets == null) {
                 throw new ConfigException(where + ": Property '" + type + ".netdev' can't find value '" + netdev + "'");
             }
@@ -73,8 +73,12 @@ public final class VirtioNetPciType implements DeviceType {
         int index = (int) machine.devices().stream().filter(VirtioNetPciType::isNet).count();
         String macText = opts.getString("mac", null);
         byte[] mac = macText == null ? VirtioNet.defaultMac(index) : parseMac(where, macText);
-        String id = opts.getString("id", "net" + index);
-        return new VirtioNet(machine, id, backend, mac);
+        String deviceId = opts.getString("id", null);
+        VirtioNet net = new VirtioNet(machine, deviceId != null ? deviceId : "net" + index, backend, mac);
+        if (nets != null) {
+            nets.addNic(deviceId, type, net); // a name for set_link
+        }
+        return net;
     }
 
     private static boolean isNet(Device d) {

@@ -79,7 +79,7 @@ final class DriveOptions {
     static void netdev(MachineConfig config, String where, String value) throws ConfigException {
         Opts o = parseWithHostfwds(where, value);
         if ("help".equals(o.asMap().get("type"))) {
-            throw new ConfigException(where + ": available netdev backend types: socket stream");
+            throw new ConfigException(where + ": available netdev backend types: socket stream dgram tap user");
         }
         if (!o.has("type")) {
             throw new ConfigException(where + ": Parameter 'type' is missing");
@@ -100,8 +100,8 @@ final class DriveOptions {
             throw new ConfigException(where + ": Parameter 'type' is missing");
         }
         String type = o.asMap().get("type");
-        if (!type.equals("socket") && !type.equals("stream") && !type.equals("user")) {
-            throw new ConfigException(where + ": not supported yet"); // tap, dgram: later work
+        if (!java.util.List.of("socket", "stream", "dgram", "tap", "user").contains(type)) {
+            throw new ConfigException(where + ": netdev type '" + type + "' is not supported yet");
         }
         String model = o.asMap().getOrDefault("model", "virtio-net-pci");
         if (model.equals("virtio")) {

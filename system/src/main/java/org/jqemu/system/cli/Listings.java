@@ -210,9 +210,14 @@ public final class Listings {
                 Network options:
                 -netdev stream,id=id,addr.type=inet|unix,...   (QEMU 7.2 syntax)
                 -netdev socket,id=id[,listen=[host]:port][,connect=host:port]
+                -netdev socket,id=id,mcast=maddr:port[,localaddr=addr]
+                -netdev socket,id=id,udp=host:port,localaddr=host:port
+                -netdev dgram,id=id,local.type=inet|unix,...[,remote.type=inet|unix,...]
+                                one frame per datagram; remote.host=MULTICAST makes a bus
+                -netdev tap,id=id[,ifname=name][,script=file|no][,downscript=file|no]
                 -netdev user,id=id[,hostfwd=tcp:[hostaddr]:hostport-[guestaddr]:guestport]
                                 user networking through Debian's passt
-                -nic user[,...] a user netdev plus a virtio-net-pci
+                -nic TYPE[,...] a netdev of that type plus a virtio-net-pci
                 -nic none       no network card
 
                 Character device options:

@@ -10,4 +10,15 @@ public interface NetFrontend {
 
     /** One Ethernet frame, without FCS. */
     void receive(byte[] frame, int off, int len);
+
+    /**
+     * {@code set_link}: the NIC shows the link state to the guest (carrier) and, while it is
+     * down, drops frames both ways. Called with the machine lock held. A NIC without a link
+     * state ignores it.
+     */
+    default void setLinkUp(boolean up) {}
+
+    default boolean linkUp() {
+        return true;
+    }
 }

@@ -232,7 +232,7 @@ class CommandLineParserTest {
 
     @Test
     void laterValuesOfKnownOptionsAreRefused() {
-        assertEquals("-nic tap: not supported yet", error("-nic", "tap"));
+        assertEquals("-nic vde: netdev type 'vde' is not supported yet", error("-nic", "vde"));
         assertEquals("-display gtk: not supported yet", error("-display", "gtk"));
         assertEquals("-vga cirrus: not supported yet", error("-vga", "cirrus"));
         assertEquals("-vga bogus: unknown vga type: bogus (std, none)", error("-vga", "bogus"));

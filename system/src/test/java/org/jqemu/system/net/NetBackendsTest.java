@@ -17,9 +17,10 @@ class NetBackendsTest {
 
     @Test
     void unsupportedAndBadNetdevsAreClearErrors() {
-        assertEquals("-netdev tap,id=n: netdev type 'tap' is not supported yet", error("tap,id=n"));
+        assertEquals("-netdev vde,id=n: netdev type 'vde' is not supported yet", error("vde,id=n"));
         assertEquals("-netdev bogus,id=n: Parameter 'type' does not accept value 'bogus'", error("bogus,id=n"));
-        assertEquals("-netdev socket,id=n: exactly one of listen= and connect= is needed", error("socket,id=n"));
+        assertEquals("-netdev socket,id=n: exactly one of listen=, connect=, mcast= or udp= is required",
+                error("socket,id=n"));
         assertEquals("-netdev socket,id=n,connect=127.0.0.1:x: port 'x' is not a number from 0 to 65535",
                 error("socket,id=n,connect=127.0.0.1:x"));
         assertEquals("-netdev stream,id=n,addr.type=inet,addr.host=127.0.0.1: Parameter 'addr.port' is missing",
