@@ -296,7 +296,7 @@ public final class NetBackends implements AutoCloseable {
 
     /** The ids of the backends devices hold now (hotplug notes which a new device took). */
     public java.util.Set<String> attachedIds() {
-        return java.util.Set.copyOf(attached);
+        return java.util.Set.copyOf(attached.keySet());
     }
 
     /** A device that held {@code id} is gone (hot unplug): another may take the netdev now. */
