@@ -252,6 +252,7 @@ public final class LocalApic implements Device, X86InterruptSource {
         if (timerMode() != TIMER_TSC_DEADLINE) {
             return; // ignored outside TSC-deadline mode (SDM 10.5.4.1)
         }
+        deliverDueExpiry(machine.clock().nanos());
         tscDeadline = tsc;
         if (tsc == 0) {
             timer.cancel();
@@ -426,10 +427,14 @@ public final class LocalApic implements Device, X86InterruptSource {
 
     /** Current count (SDM 10.5.4): counts down from the initial count at the divided bus rate. */
     int currentCount() {
+        return currentCount(machine.clock().nanos());
+    }
+
+    private int currentCount(long now) {
         if (initialCount == 0 || timerMode() == TIMER_TSC_DEADLINE) {
             return 0;
         }
-        long ticks = (machine.clock().nanos() - loadTime) >> countShift;
+        long ticks = (now - loadTime) >> countShift;
         long period = (initialCount & 0xffff_ffffL) + 1;
         if (timerMode() == TIMER_PERIODIC) {
             return (int) ((initialCount & 0xffff_ffffL) - ticks % period);
@@ -438,12 +443,15 @@ public final class LocalApic implements Device, X86InterruptSource {
     }
 
     /**
-     * Arms the timer for the next time the count reaches 0, or disarms it. A one-shot count that
-     * has already run out is left as it is: either its expiry has fired, or it is due and the main
-     * loop will fire it as soon as it gets the machine lock. Cancelling it here would lose that
-     * interrupt, and a tickless Linux then halts for good.
+     * Arms the timer for the next time the count reaches 0 after {@code now}, or disarms it.
+     *
+     * <p>{@code now} must be the instant the caller based its change on (the TMICT write's load
+     * time, the divider change). Reading the clock again here let host time pass between the two
+     * reads, so a short one-shot count (Linux programs a few ticks when its next event is already
+     * due, which a loaded host makes common) looked expired and was disarmed without its
+     * interrupt: the guest then waited forever for a timer tick with every CPU halted.
      */
-    private void armTimer() {
+    private void armTimer(long now) {
         if (timerMode() == TIMER_TSC_DEADLINE) {
             return;
         }
@@ -452,12 +460,13 @@ public final class LocalApic implements Device, X86InterruptSource {
             timer.cancel();
             return;
         }
-        long ticks = (machine.clock().nanos() - loadTime) >> countShift;
+        long ticks = (now - loadTime) >> countShift;
         long next;
         if (timerMode() == TIMER_PERIODIC) {
             next = (ticks / (init + 1) + 1) * (init + 1);
         } else {
             if (ticks >= init) {
+                timer.cancel(); // already reached 0 (callers deliver a due expiry first)
                 return;
             }
             next = init;
@@ -466,27 +475,27 @@ public final class LocalApic implements Device, X86InterruptSource {
     }
 
     /**
-     * A write to the initial count starts a new count from {@link #loadTime}. Its expiry is
-     * computed from that instant alone: the vCPU thread may be descheduled between loading the
-     * count and arming the timer, and a short count that ran out meanwhile must still interrupt
-     * (the timer queue fires a deadline in the past at once).
+     * Delivers an expiry whose time has come but whose callback the main loop has not run yet
+     * (a loaded host delays it), before a register write re-arms or disarms the timer: the count
+     * reached 0 before the write, so its interrupt happened, and cancelling it would lose it.
      */
-    private void armNewCount() {
-        long init = initialCount & 0xffff_ffffL;
-        if (init == 0) {
+    private void deliverDueExpiry(long now) {
+        if (timer.pending() && timer.deadline() <= now) {
             timer.cancel();
-        } else {
-            long first = timerMode() == TIMER_PERIODIC ? init + 1 : init;
-            timer.modNs(loadTime + (first << countShift));
+            expire(now);
         }
     }
 
     private void timerExpired() {
+        expire(machine.clock().nanos());
+    }
+
+    private void expire(long now) {
         localDeliver(LVT_TIMER);
         if (timerMode() == TIMER_TSC_DEADLINE) {
             tscDeadline = 0;
         } else if (timerMode() == TIMER_PERIODIC) {
-            armTimer();
+            armTimer(now);
         }
     }
 
@@ -570,9 +579,11 @@ public final class LocalApic implements Device, X86InterruptSource {
             case 0x320, 0x330, 0x340, 0x350, 0x360, 0x370 -> writeLvt((reg - 0x320) >> 4, v);
             case 0x380 -> {
                 if (timerMode() != TIMER_TSC_DEADLINE) {
+                    long now = machine.clock().nanos();
+                    deliverDueExpiry(now);
                     initialCount = v;
-                    loadTime = machine.clock().nanos();
-                    armNewCount();
+                    loadTime = now;
+                    armTimer(now);
                 }
             }
             case 0x3e0 -> {
@@ -581,11 +592,13 @@ public final class LocalApic implements Device, X86InterruptSource {
                 int d = (v & 3) | ((v >> 1) & 4);
                 int shift = (d + 1) & 7;
                 // Keep the count continuous across a divider change.
-                int current = currentCount();
+                long now = machine.clock().nanos();
+                deliverDueExpiry(now);
+                int current = currentCount(now);
                 countShift = shift;
                 if (initialCount != 0 && timerMode() != TIMER_TSC_DEADLINE) {
-                    loadTime = machine.clock().nanos() - (((initialCount & 0xffff_ffffL) - (current & 0xffff_ffffL)) << countShift);
-                    armTimer();
+                    loadTime = now - (((initialCount & 0xffff_ffffL) - (current & 0xffff_ffffL)) << countShift);
+                    armTimer(now);
                 }
             }
             default -> {
@@ -598,6 +611,10 @@ public final class LocalApic implements Device, X86InterruptSource {
     }
 
     private void writeLvt(int index, int v) {
+        long now = machine.clock().nanos();
+        if (index == LVT_TIMER) {
+            deliverDueExpiry(now); // through the old entry: it happened before this write
+        }
         int oldMode = timerMode();
         int val = (lvt[index] & ~LVT_WRITABLE[index]) | (v & LVT_WRITABLE[index]);
         if ((svr & SVR_ENABLE) == 0) {
@@ -609,7 +626,7 @@ public final class LocalApic implements Device, X86InterruptSource {
             timer.cancel();
             tscDeadline = 0;
             if (timerMode() != TIMER_TSC_DEADLINE) {
-                armTimer();
+                armTimer(now);
             } else {
                 initialCount = 0;
             }
