@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -70,9 +71,11 @@ class ArmLinuxBootTest {
 
     /**
      * At the guest's shell: virtio consoles over PCIe and virtio-mmio each carry a line to their
-     * host chardev, and virtio-net over virtio-mmio and PCIe both probe.
+     * host chardev, and virtio-net over virtio-mmio and PCIe both probe. Slow (a third arm64 boot
+     * for what the test above mostly covers): {@code ./run-tests --all}.
      */
     @Test
+    @Tag("slow")
     void virtioConsoleAndNetOverPciAndMmio(@TempDir Path dir) throws Exception {
         Path g = LinuxBootTest.guest("arm64");
         Path pciOut = dir.resolve("pci-console.out");

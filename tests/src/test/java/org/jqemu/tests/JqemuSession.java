@@ -196,6 +196,11 @@ final class JqemuSession implements AutoCloseable {
      * report goes to the log file and to this JVM's stderr (which surefire prints).
      */
     AssertionError failure(String what) {
+        return failure(what, "");
+    }
+
+    /** As {@link #failure(String)}, with more of the test's own evidence (e.g. another console's tail). */
+    AssertionError failure(String what, String evidence) {
         StringBuilder r = new StringBuilder();
         boolean alive;
         synchronized (this) {
@@ -206,6 +211,7 @@ final class JqemuSession implements AutoCloseable {
                     .append(String.join(" ", command)).append('\n');
             r.append("--- last ").append(TAIL_LINES).append(" console lines ---\n").append(GuestLogs.tail(stdout, TAIL_LINES));
             r.append("\n--- stderr (tail) ---\n").append(GuestLogs.tail(stderr, 20));
+            r.append(evidence.isEmpty() || evidence.startsWith("\n") ? "" : "\n").append(evidence);
         }
         // Outside the lock: the pump threads keep delivering output while the monitor answers.
         r.append("\n--- monitor ---\n").append(alive ? MonitorDump.of(qmpSocket) : "(jqemu is gone)\n");

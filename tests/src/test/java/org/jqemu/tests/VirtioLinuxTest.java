@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -144,9 +145,11 @@ class VirtioLinuxTest {
     /**
      * Two jqemu guests on one {@code -netdev stream} link (a unix socket) ping each other. The
      * second starts when the first has booted and runs its script, so the two boots never compete
-     * for the CPUs and each has a boot's time limit of its own.
+     * for the CPUs and each has a boot's time limit of its own. Slow (two more boots; virtio-net
+     * is proven by the test above): {@code ./run-tests --all}.
      */
     @Test
+    @Tag("slow")
     void twoGuestsPingEachOtherOverNetdevStream() throws Exception {
         Path g = stableGuest();
         Path link = dir.resolve("link.sock");
@@ -304,7 +307,7 @@ class VirtioLinuxTest {
             }
             throw vm.failure((vm.isAlive() ? "timed out" + Timeouts.budgetNote(deadline) : "jqemu exited") + " after "
                     + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - from) + " s (limit " + timeoutSeconds
-                    + " s) waiting for /" + regex + "/ on hvc0\n--- hvc0 (tail) ---\n" + seen);
+                    + " s) waiting for /" + regex + "/ on hvc0", "--- hvc0 (last 30 lines) ---\n" + seen);
         }
 
         synchronized String text() {
