@@ -87,7 +87,8 @@ class ArmLinuxBootTest {
                 "-device", "virtio-serial-pci", "-device", "virtconsole,chardev=c1",
                 "-device", "virtio-serial-device", "-device", "virtconsole,chardev=c2",
                 "-netdev", "user,id=n1", "-device", "virtio-net-device,netdev=n1", "-nic", "user"))) {
-            s.expect("JQEMU-GUEST-SHELL", Timeouts.BOOT);
+            s.expect(VirtioLinuxTest.KERNEL_STARTS_INIT, Timeouts.BOOT);
+            s.expect("JQEMU-GUEST-SHELL", Timeouts.STEP);
             s.expect("# ", Timeouts.STEP);
             s.sendLine("echo PCI-CONSOLE > /dev/hvc0; echo MMIO-CONSOLE > /dev/hvc1; echo SENT");
             s.expect("\\nSENT", Timeouts.STEP);

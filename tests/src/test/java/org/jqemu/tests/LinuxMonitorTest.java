@@ -55,7 +55,8 @@ class LinuxMonitorTest {
                 // a second QMP monitor for the failure report (Pty.expect)
                 "-qmp", "unix:" + dir.resolve("diag.sock") + ",server=on,wait=off"));
         try (Pty pty = Pty.start(dir, jqemu, dir.resolve("diag.sock"))) {
-            pty.expect("JQEMU-GUEST-SHELL", Timeouts.BOOT);
+            pty.expect(VirtioLinuxTest.KERNEL_STARTS_INIT, Timeouts.BOOT);
+            pty.expect("JQEMU-GUEST-SHELL", Timeouts.STEP);
             pty.expect("# ", Timeouts.STEP);
 
             // the guest tells where its banner is, and what it says

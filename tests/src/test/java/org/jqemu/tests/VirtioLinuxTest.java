@@ -42,6 +42,9 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Networking reaches only this machine: the host's loopback through passt, or another jqemu.
  */
 class VirtioLinuxTest {
+    /** The kernel's last boot message on the serial console: the boot's time limit ends here. */
+    static final String KERNEL_STARTS_INIT = "Run /init as init process";
+
     @TempDir
     Path dir;
 
@@ -81,7 +84,8 @@ class VirtioLinuxTest {
                 "-device", "virtio-serial-pci", "-device", "virtconsole,chardev=hv"));
         try (JqemuSession vm = JqemuSession.start(dir, args1)) {
             try (Hvc hvc = Hvc.connect(hvcSocket, vm)) {
-                hvc.expect("mke2fs status=0", Timeouts.BOOT);
+                vm.expect(KERNEL_STARTS_INIT, Timeouts.BOOT);
+                hvc.expect("mke2fs status=0", Timeouts.STEP);
                 hvc.expect("FS-MADE", Timeouts.STEP);
                 hvc.expect("vdb ro=1", Timeouts.STEP);
                 Matcher ro1 = hvc.expect("ro-write status=(\\d+)", Timeouts.STEP);
@@ -124,7 +128,8 @@ class VirtioLinuxTest {
                     "-drive", "file=" + disk + ",format=raw,if=virtio",
                     "-nic", "user,hostfwd=tcp:127.0.0.1:" + fwdPort + "-:80"));
             try (JqemuSession vm = JqemuSession.start(dir, args2)) {
-                vm.expect("persisted: JQEMU-PERSIST-4242", Timeouts.BOOT);
+                vm.expect(KERNEL_STARTS_INIT, Timeouts.BOOT);
+                vm.expect("persisted: JQEMU-PERSIST-4242", Timeouts.STEP);
                 vm.expect("guest-got: HOST-FILE-CONTENT-777", Timeouts.STEP);
                 vm.expect("HTTPD-UP", Timeouts.STEP);
                 HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(Timeouts.STEP)).build();
@@ -162,10 +167,12 @@ class VirtioLinuxTest {
             if (!Files.exists(link)) {
                 throw a.failure("the server guest did not listen on " + link);
             }
-            a.expect("JQEMU-GUEST-RUN\\r?\\n", Timeouts.BOOT);
+            a.expect(KERNEL_STARTS_INIT, Timeouts.BOOT);
+            a.expect("JQEMU-GUEST-RUN\\r?\\n", Timeouts.STEP);
             try (JqemuSession b = JqemuSession.start(dir, pingArgs(g, 2, 1,
                     "stream,id=n0,server=off,addr.type=unix,addr.path=" + link))) {
-                b.expect("first-reply-after=\\d+", Timeouts.BOOT);
+                b.expect(KERNEL_STARTS_INIT, Timeouts.BOOT);
+                b.expect("first-reply-after=\\d+", Timeouts.STEP);
                 for (JqemuSession vm : List.of(a, b)) {
                     Matcher m = vm.expect("(\\d+) packets transmitted, (\\d+) packets received", Timeouts.STEP);
                     if (!m.group(2).equals("3")) {
