@@ -10,7 +10,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Runs jqemu as a user does, in a child JVM on this test's class path, so exit status, stdout and
- * stderr are the real ones.
+ * stderr are the real ones. For short runs whose output goes to files; a guest that boots Linux
+ * is a {@link JqemuSession}, whose failures carry the console and the monitor's view.
  */
 final class JqemuProcess {
     record Result(int status, String stdout, String stderr, boolean timedOut) {}
@@ -35,7 +36,8 @@ final class JqemuProcess {
                     .redirectOutput(out.toFile())
                     .redirectError(err.toFile())
                     .start();
-            boolean done = p.waitFor(timeoutSeconds, TimeUnit.SECONDS);
+            // cut short when the test JVM's budget is used up (Timeouts)
+            boolean done = p.waitFor(Timeouts.seconds(timeoutSeconds), TimeUnit.SECONDS);
             if (!done) {
                 p.destroyForcibly().waitFor();
             }

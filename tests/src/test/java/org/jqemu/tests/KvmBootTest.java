@@ -43,7 +43,7 @@ class KvmBootTest {
     private static void smokeGuest(String accel) throws Exception {
         Path serial = Files.createTempFile("jqemu-kvm-pc-smoke", ".txt");
         try {
-            JqemuProcess.Result r = JqemuProcess.run(300, GUEST, List.of("-machine", "pc,accel=" + accel, "-m", "64",
+            JqemuProcess.Result r = JqemuProcess.run(Timeouts.PROGRAM, GUEST, List.of("-machine", "pc,accel=" + accel, "-m", "64",
                     "-display", "none", "-serial", "file:" + serial, "-device", "isa-debug-exit,iobase=0xf4,iosize=0x04",
                     "-kernel", smokeKernel.toString()));
             assertEquals(Files.readString(GUEST.resolve("pc-smoke.expected")), Files.readString(serial),
@@ -71,7 +71,7 @@ class KvmBootTest {
         Path g = LinuxBootTest.guest("amd64");
         Path serial = Files.createTempFile("jqemu-kvm-linux", ".log");
         try {
-            JqemuProcess.Result r = JqemuProcess.run(600, g, List.of("-machine", "pc,accel=kvm", "-m", "512",
+            JqemuProcess.Result r = JqemuProcess.run(Timeouts.BOOT, g, List.of("-machine", "pc,accel=kvm", "-m", "512",
                     "-kernel", g.resolve("vmlinuz").toString(), "-initrd", g.resolve("initrd.gz").toString(),
                     "-append", "console=ttyS0", "-display", "none", "-serial", "file:" + serial, "-no-reboot"));
             String log = Files.readString(serial);

@@ -8,7 +8,9 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -23,15 +25,49 @@ import org.junit.jupiter.api.Test;
 class LinuxBootTest {
     static final Path GUEST_SCRIPT = Path.of("guests/build-guest.sh").toAbsolutePath();
 
-    static Path guest(String arch) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("bash", GUEST_SCRIPT.toString(), "--quiet", arch)
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        if (!p.waitFor(900, TimeUnit.SECONDS) || p.exitValue() != 0 || out.isEmpty()) {
-            throw new IllegalStateException("building the " + arch + " guest failed (tests/guests/build-guest.sh)");
+    /** Built (or found cached) guests, and build failures, per architecture: each is built once per run. */
+    private static final Map<String, Object> GUESTS = new HashMap<>();
+
+    /**
+     * The folder of the Debian guest for {@code arch} (vmlinuz, initrd.gz, VERSION), built by
+     * tests/guests/build-guest.sh the first time; a failed build fails every later test of that
+     * architecture at once instead of trying again.
+     */
+    static synchronized Path guest(String arch) throws IOException, InterruptedException {
+        Object known = GUESTS.get(arch);
+        if (known == null) {
+            known = buildGuest(arch);
+            GUESTS.put(arch, known);
         }
-        String[] lines = out.split("\n");
-        return Path.of(lines[lines.length - 1]);
+        if (known instanceof String error) {
+            throw new IllegalStateException(error);
+        }
+        return (Path) known;
+    }
+
+    private static Object buildGuest(String arch) throws IOException, InterruptedException {
+        Path out = Files.createTempFile("jqemu-guest-" + arch, ".out");
+        Path err = Files.createTempFile("jqemu-guest-" + arch, ".err");
+        try {
+            Process p = new ProcessBuilder("bash", GUEST_SCRIPT.toString(), "--quiet", arch)
+                    .redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            if (!p.waitFor(Timeouts.seconds(Timeouts.GUEST_BUILD), TimeUnit.SECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly().waitFor();
+                return "building the " + arch + " guest (tests/guests/build-guest.sh) took over "
+                        + Timeouts.GUEST_BUILD + " s:\n" + Files.readString(err);
+            }
+            String path = Files.readString(out, StandardCharsets.UTF_8).strip();
+            if (p.exitValue() != 0 || path.isEmpty()) {
+                return "building the " + arch + " guest failed (tests/guests/build-guest.sh, status " + p.exitValue()
+                        + "):\n" + Files.readString(err);
+            }
+            String[] lines = path.split("\n");
+            return Path.of(lines[lines.length - 1]);
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
     }
 
     /**
@@ -46,15 +82,15 @@ class LinuxBootTest {
         try (JqemuSession s = JqemuSession.start(g, List.of("-machine", "pc", "-m", "512",
                 "-kernel", g.resolve("vmlinuz").toString(), "-initrd", g.resolve("initrd.gz").toString(),
                 "-append", "console=ttyS0 jqemu.shell", "-nographic"))) {
-            s.expect("JQEMU-GUEST-BOOTED i386", 900);
-            s.expect("JQEMU-GUEST-SHELL", 300);
+            s.expect("JQEMU-GUEST-BOOTED i386", Timeouts.BOOT);
+            s.expect("JQEMU-GUEST-SHELL", Timeouts.STEP);
             s.sendLine("reboot -f");
-            s.expect("reboot: Restarting system", 120);
-            s.expect("JQEMU-GUEST-BOOTED i386", 900);
-            s.expect("JQEMU-GUEST-SHELL", 300);
+            s.expect("reboot: Restarting system", Timeouts.STEP);
+            s.expect("JQEMU-GUEST-BOOTED i386", Timeouts.BOOT);
+            s.expect("JQEMU-GUEST-SHELL", Timeouts.STEP);
             s.sendLine("exit");
-            s.expect("reboot: Power down", 120);
-            assertEquals(0, s.waitFor(60), "exit status after an ACPI power-off; stderr: " + s.errors());
+            s.expect("reboot: Power down", Timeouts.STEP);
+            s.assertExit(0, Timeouts.EXIT);
             assertJqemuCausedNoWarning(s.output());
         }
     }
@@ -79,22 +115,16 @@ class LinuxBootTest {
 
     private static String bootsAndPowersOff(String arch, String... extra) throws Exception {
         Path g = guest(arch);
-        Path serial = Files.createTempFile("jqemu-linux-" + arch, ".log");
-        try {
-            List<String> args = new java.util.ArrayList<>(List.of("-machine", "pc", "-m", "512",
-                    "-kernel", g.resolve("vmlinuz").toString(), "-initrd", g.resolve("initrd.gz").toString(),
-                    "-append", "console=ttyS0", "-display", "none", "-serial", "file:" + serial, "-no-reboot"));
-            args.addAll(List.of(extra));
-            JqemuProcess.Result r = JqemuProcess.run(900, g, args);
-            String log = Files.readString(serial, StandardCharsets.ISO_8859_1);
-            assertFalse(r.timedOut(), "the guest did not finish; its console:\n" + tail(log));
-            assertTrue(log.contains("JQEMU-GUEST-BOOTED " + arch), "no shell marker; console:\n" + tail(log));
-            assertTrue(log.contains("JQEMU-GUEST-POWEROFF"), "no power-off; console:\n" + tail(log));
-            assertTrue(log.contains("reboot: Power down"), "the kernel did not power down; console:\n" + tail(log));
-            assertEquals(0, r.status(), "exit status after an ACPI power-off; stderr: " + r.stderr());
-            return log;
-        } finally {
-            Files.deleteIfExists(serial);
+        List<String> args = new java.util.ArrayList<>(List.of("-machine", "pc", "-m", "512",
+                "-kernel", g.resolve("vmlinuz").toString(), "-initrd", g.resolve("initrd.gz").toString(),
+                "-append", "console=ttyS0", "-display", "none", "-serial", "stdio", "-no-reboot"));
+        args.addAll(List.of(extra));
+        try (JqemuSession s = JqemuSession.start(g, args)) {
+            s.expect("JQEMU-GUEST-BOOTED " + arch, Timeouts.BOOT);
+            s.expect("JQEMU-GUEST-POWEROFF", Timeouts.STEP);
+            s.expect("reboot: Power down", Timeouts.STEP);
+            s.assertExit(0, Timeouts.EXIT);
+            return s.output();
         }
     }
 

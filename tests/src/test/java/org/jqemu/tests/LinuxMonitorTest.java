@@ -34,8 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
  * </ol>
  */
 class LinuxMonitorTest {
-    private static final long BOOT_SECONDS = 900;
-
     @TempDir
     Path dir;
 
@@ -53,23 +51,26 @@ class LinuxMonitorTest {
                 "-append", "console=ttyS0 jqemu.shell", "-nographic", "-no-reboot",
                 // as in QEMU, -qmp takes the default monitor away from -nographic: mon: brings it back
                 "-serial", "mon:stdio",
-                "-qmp", "unix:" + qmpSock + ",server=on,wait=off"));
-        try (Pty pty = Pty.start(dir, jqemu)) {
-            pty.expect("JQEMU-GUEST-SHELL", BOOT_SECONDS);
-            pty.expect("# ", 120);
+                "-qmp", "unix:" + qmpSock + ",server=on,wait=off",
+                // a second QMP monitor for the failure report (Pty.expect)
+                "-qmp", "unix:" + dir.resolve("diag.sock") + ",server=on,wait=off"));
+        try (Pty pty = Pty.start(dir, jqemu, dir.resolve("diag.sock"))) {
+            pty.expect(VirtioLinuxTest.KERNEL_STARTS_INIT, Timeouts.BOOT);
+            pty.expect("JQEMU-GUEST-SHELL", Timeouts.STEP);
+            pty.expect("# ", Timeouts.STEP);
 
             // the guest tells where its banner is, and what it says
             pty.type("grep -w linux_banner /proc/kallsyms; cat /proc/version\r");
-            Matcher sym = pty.expect("([0-9a-f]{16}) [DdRr] linux_banner", 120);
-            String banner = pty.expect("(Linux version [^\n]+)", 60).group(1);
-            pty.expect("# ", 60);
+            Matcher sym = pty.expect("([0-9a-f]{16}) [DdRr] linux_banner", Timeouts.STEP);
+            String banner = pty.expect("(Linux version [^\n]+)", Timeouts.STEP).group(1);
+            pty.expect("# ", Timeouts.STEP);
             long addr = Long.parseUnsignedLong(sym.group(1), 16);
 
             // Ctrl-A c: the human monitor on the same terminal
             pty.type("\u0001c");
-            pty.expect("\\(qemu\\) ", 60);
+            pty.expect("\\(qemu\\) ", Timeouts.STEP);
             pty.type("info registers\r");
-            String regs = pty.expect("(?s)info registers\n\nCPU#0\n(RAX=.*?EFER=[0-9a-f]{16}\nFCW=.*?XMM15=[0-9a-f ]{33})\n\\(qemu\\) ", 60).group(1);
+            String regs = pty.expect("(?s)info registers\n\nCPU#0\n(RAX=.*?EFER=[0-9a-f]{16}\nFCW=.*?XMM15=[0-9a-f ]{33})\n\\(qemu\\) ", Timeouts.STEP).group(1);
             for (String reg : List.of("RAX", "RBX", "RCX", "RDX", "RSI", "RDI", "RBP", "RSP", "R8 ", "R15", "RIP")) {
                 assertTrue(Pattern.compile("(^|[ \n])" + reg + "=[0-9a-f]{16}").matcher(regs).find(), reg + " in\n" + regs);
             }
@@ -81,7 +82,7 @@ class LinuxMonitorTest {
             Matcher dump = pty.expect(String.format(
                     "%016x: (0x[0-9a-f]{8}) (0x[0-9a-f]{8}) (0x[0-9a-f]{8}) (0x[0-9a-f]{8})\n"
                             + "%016x: (0x[0-9a-f]{8}) (0x[0-9a-f]{8}) (0x[0-9a-f]{8}) (0x[0-9a-f]{8})\n\\(qemu\\) ",
-                    addr, addr + 16), 60);
+                    addr, addr + 16), Timeouts.STEP);
             StringBuilder text = new StringBuilder();
             for (int i = 1; i <= 8; i++) {
                 long w = Long.parseLong(dump.group(i).substring(2), 16);
@@ -94,7 +95,7 @@ class LinuxMonitorTest {
             // back to the guest console, which still answers
             pty.type("\u0001c");
             pty.type("echo back-$((6*7))\r");
-            pty.expect("back-42", 60);
+            pty.expect("back-42", Timeouts.STEP);
 
             try (Socat qmp = Socat.connect("UNIX-CONNECT:" + qmpSock)) {
                 qmp.expectLine("\\{\"QMP\": \\{\"version\": .*\"capabilities\": \\[\\]\\}\\}");
@@ -116,9 +117,12 @@ class LinuxMonitorTest {
                 qmp.expectLine("\\{\"timestamp\": \\{\"seconds\": \\d+, \"microseconds\": \\d+\\}, \"event\": \"SHUTDOWN\", "
                         + "\"data\": \\{\"guest\": true, \"reason\": \"guest-shutdown\"\\}\\}");
             }
-            pty.expect("JQEMU-GUEST-POWER-BUTTON", 120);
-            pty.expect("reboot: Power down", 120);
-            assertEquals(0, pty.waitFor(120), "exit status after the guest powered off\n" + pty.output());
+            pty.expect("JQEMU-GUEST-POWER-BUTTON", Timeouts.STEP);
+            pty.expect("reboot: Power down", Timeouts.STEP);
+            int status = pty.waitFor(Timeouts.EXIT);
+            if (status != 0) {
+                throw pty.failure("exit status " + status + " after the guest powered off, expected 0");
+            }
         }
     }
 
@@ -127,15 +131,22 @@ class LinuxMonitorTest {
         private final Process process;
         private final OutputStream in;
         private final StringBuilder out = new StringBuilder();
+        private final Path qmpSocket;
+        private final Path log = GuestLogs.forCurrentTest(".log");
+        private final long started = System.nanoTime();
         private int mark;
 
-        private Pty(Process process) {
+        private Pty(Process process, Path qmpSocket) throws IOException {
             this.process = process;
             this.in = process.getOutputStream();
+            this.qmpSocket = qmpSocket;
+            OutputStream logOut = Files.newOutputStream(log);
             Thread t = new Thread(() -> {
                 byte[] buf = new byte[8192];
-                try (InputStream s = process.getInputStream()) {
+                try (InputStream s = process.getInputStream(); logOut) {
                     for (int n; (n = s.read(buf)) > 0; ) {
+                        logOut.write(buf, 0, n);
+                        logOut.flush();
                         synchronized (this) {
                             // the terminal turns "\n" into "\r\n" (onlcr) on top of the CRLF HMP and the guest write
                             out.append(new String(buf, 0, n, StandardCharsets.ISO_8859_1).replace("\r", ""));
@@ -153,13 +164,14 @@ class LinuxMonitorTest {
             t.start();
         }
 
-        static Pty start(Path dir, List<String> command) throws IOException {
+        /** Runs {@code command} (a jqemu with a QMP monitor on {@code qmpSocket} for failure reports). */
+        static Pty start(Path dir, List<String> command, Path qmpSocket) throws IOException {
             StringBuilder line = new StringBuilder("exec");
             for (String a : command) {
                 line.append(" '").append(a.replace("'", "'\\''")).append('\'');
             }
             return new Pty(new ProcessBuilder("script", "-qfec", line.toString(), "/dev/null")
-                    .directory(dir.toFile()).redirectErrorStream(true).start());
+                    .directory(dir.toFile()).redirectErrorStream(true).start(), qmpSocket);
         }
 
         void type(String keys) throws IOException {
@@ -167,26 +179,45 @@ class LinuxMonitorTest {
             in.flush();
         }
 
-        synchronized Matcher expect(String regex, long seconds) throws InterruptedException {
+        Matcher expect(String regex, long seconds) throws InterruptedException {
             Pattern p = Pattern.compile(regex);
             boolean ended = false;
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-            while (true) {
-                Matcher m = p.matcher(out);
-                if (m.find(mark)) {
-                    mark = m.end();
-                    return m;
+            long from = System.nanoTime();
+            long deadline = Timeouts.deadline(seconds);
+            synchronized (this) {
+                while (true) {
+                    Matcher m = p.matcher(out);
+                    if (m.find(mark)) {
+                        mark = m.end();
+                        return m;
+                    }
+                    long left = deadline - System.nanoTime();
+                    // after the process ended, one more round lets the reader deliver its last output
+                    if (left <= 0 || ended) {
+                        break;
+                    }
+                    ended = !process.isAlive();
+                    wait(Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, 500));
                 }
-                long left = deadline - System.nanoTime();
-                // after the process ended, one more round lets the reader deliver its last output
-                if (left <= 0 || ended) {
-                    String all = out.toString();
-                    throw new AssertionError((process.isAlive() ? "timed out" : "jqemu ended") + " waiting for /" + regex
-                            + "/; terminal output:\n" + all.substring(Math.max(0, all.length() - 6000)));
-                }
-                ended = !process.isAlive();
-                wait(Math.min(TimeUnit.NANOSECONDS.toMillis(left) + 1, 500));
             }
+            throw failure((ended ? "jqemu ended" : "timed out" + Timeouts.budgetNote(deadline)) + " after "
+                    + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - from) + " s (limit " + seconds
+                    + " s) waiting for /" + regex + "/");
+        }
+
+        /** As {@link JqemuSession#failure}: the terminal's last lines and the monitor's view. */
+        AssertionError failure(String what) {
+            boolean alive = process.isAlive();
+            String report;
+            synchronized (this) {
+                report = what + "; full terminal output: " + log + "\njqemu " + (alive ? "still running" : "ended")
+                        + ", " + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - started) + " s after it started\n"
+                        + "--- last " + JqemuSession.TAIL_LINES + " terminal lines ---\n"
+                        + GuestLogs.tail(out, JqemuSession.TAIL_LINES);
+            }
+            report += "\n--- monitor ---\n" + (alive ? MonitorDump.of(qmpSocket) : "(jqemu is gone)\n");
+            System.err.println("=== " + log.getFileName() + ": " + report);
+            return new AssertionError(report);
         }
 
         synchronized String output() {
@@ -228,11 +259,11 @@ class LinuxMonitorTest {
             requests.flush();
         }
 
-        /** The next line, which must match {@code regex} (read with a 120 s limit). */
+        /** The next line, which must match {@code regex} (read with a {@link Timeouts#STEP} limit). */
         void expectLine(String regex) throws Exception {
             Thread watchdog = Thread.ofVirtual().start(() -> {
                 try {
-                    Thread.sleep(TimeUnit.SECONDS.toMillis(120));
+                    Thread.sleep(TimeUnit.SECONDS.toMillis(Timeouts.seconds(Timeouts.STEP)));
                     process.destroyForcibly();
                 } catch (InterruptedException e) {
                     // answered in time

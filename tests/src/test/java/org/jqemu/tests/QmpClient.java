@@ -51,7 +51,12 @@ final class QmpClient implements AutoCloseable {
 
     /** Connects, waiting up to 30 s for jqemu to create the socket. */
     static QmpClient connect(SocketAddress address) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        return connect(address, 30);
+    }
+
+    /** Connects, waiting up to {@code seconds} for jqemu to create the socket. */
+    static QmpClient connect(SocketAddress address, long seconds) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         while (true) {
             try {
                 if (address instanceof UnixDomainSocketAddress u && !Files.exists(u.getPath())) {

@@ -27,61 +27,54 @@ class VncLinuxTest {
     void textTypedOverVncReachesTheGuestShell() throws Exception {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/vncsnapshot")), "vncsnapshot not installed (scripts/install-test-deps.sh)");
         Path g = LinuxBootTest.guest("amd64");
-        Path serial = Files.createTempFile("jqemu-vnc-linux", ".log");
         int display = freeDisplay();
         try (JqemuSession s = JqemuSession.start(g, List.of("-machine", "pc", "-m", "512",
                 "-kernel", g.resolve("vmlinuz").toString(), "-initrd", g.resolve("initrd.gz").toString(),
                 "-append", "console=ttyS0 console=tty0 jqemu.shell", "-display", "none",
-                "-vnc", "127.0.0.1:" + display, "-serial", "file:" + serial, "-no-reboot"))) {
-            long deadline = System.nanoTime() + 900_000_000_000L;
-            while (System.nanoTime() < deadline && !log(serial).contains("Run /init as init process")) {
-                Thread.sleep(500);
-            }
-            assertTrue(log(serial).contains("Run /init as init process"), "the kernel did not start /init:\n" + log(serial));
+                "-vnc", "127.0.0.1:" + display, "-serial", "stdio", "-no-reboot"))) {
+            s.expect("Run /init as init process", Timeouts.BOOT);
             try (Socket sock = connect(display)) {
                 DataOutputStream out = handshake(sock);
                 // /init loads modules before it starts the shell; type until the shell answers.
-                while (System.nanoTime() < deadline && !log(serial).contains("VNC-TYPED-42")) {
+                long deadline = Timeouts.deadline(Timeouts.STEP);
+                while (System.nanoTime() < deadline && !s.saw("VNC-TYPED-42")) {
                     type(out, "echo VNC-TYPED-$((6*7)) > /dev/ttyS0\n");
-                    for (int i = 0; i < 40 && !log(serial).contains("VNC-TYPED-42"); i++) {
+                    for (int i = 0; i < 40 && !s.saw("VNC-TYPED-42"); i++) {
                         Thread.sleep(250);
                     }
                 }
-                assertTrue(log(serial).contains("VNC-TYPED-42"), "typed text did not reach the shell:\n" + log(serial));
-                String screen = snapshotText(display, serial.resolveSibling(serial.getFileName() + ".jpg"));
+                if (!s.saw("VNC-TYPED-42")) {
+                    throw s.failure("text typed over VNC did not reach the shell within " + Timeouts.STEP + " s");
+                }
+                String screen = snapshotText(display, s.logFile().resolveSibling(s.logFile().getFileName() + ".jpg"));
                 assertTrue(screen.contains("/ # echo VNC-TYPED-$((6*7)) > /dev/ttyS0"),
                         "vncsnapshot's picture does not show the typed command line after the shell prompt:\n" + screen);
                 assertTrue(screen.contains("JQEMU-GUEST-SHELL"),
                         "vncsnapshot's picture does not show /init's console output:\n" + screen);
                 type(out, "exit\n");
-                assertEquals(0, s.waitFor(300), "exit status after the shell exited and the guest powered off");
+                s.expect("reboot: Power down", Timeouts.STEP);
+                s.assertExit(0, Timeouts.EXIT);
             }
-        } finally {
-            Files.deleteIfExists(serial);
         }
     }
 
     /**
-     * Debian's vncsnapshot (a second, shared RFB client) takes a picture of the screen; the text
-     * is read back from its pixels by glyph matching.
+     * Debian's vncsnapshot (a second, shared RFB client) takes a picture of the screen (kept next
+     * to the guest's log); the text is read back from its pixels by glyph matching.
      */
     private static String snapshotText(int display, Path jpg) throws Exception {
         Thread.sleep(1000); // the echo of the typed line reaches the frame buffer with the next refresh
-        try {
-            Process p = new ProcessBuilder("vncsnapshot", "-quiet", "-nojpeg", "-quality", "100",
-                    "127.0.0.1:" + display, jpg.toString()).redirectErrorStream(true).start();
-            if (!p.waitFor(120, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError("vncsnapshot hung");
-            }
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertEquals(0, p.exitValue(), "vncsnapshot failed: " + out);
-            String screen = ScreenText.read(jpg);
-            System.out.println("Linux text console as seen by vncsnapshot:\n" + screen);
-            return screen;
-        } finally {
-            Files.deleteIfExists(jpg);
+        Process p = new ProcessBuilder("vncsnapshot", "-quiet", "-nojpeg", "-quality", "100",
+                "127.0.0.1:" + display, jpg.toString()).redirectErrorStream(true).start();
+        if (!p.waitFor(Timeouts.seconds(Timeouts.STEP), TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("vncsnapshot hung");
         }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), "vncsnapshot failed: " + out);
+        String screen = ScreenText.read(jpg);
+        System.out.println("Linux text console as seen by vncsnapshot (" + jpg + "):\n" + screen);
+        return screen;
     }
 
     static int freeDisplay() {
@@ -93,10 +86,6 @@ class VncLinuxTest {
             }
         }
         throw new IllegalStateException("no free VNC display");
-    }
-
-    private static String log(Path p) throws IOException {
-        return Files.readString(p, StandardCharsets.ISO_8859_1);
     }
 
     private static Socket connect(int display) throws Exception {

@@ -65,7 +65,7 @@ class X86ProgramsTest {
         }
         // From the build folder with the kernel's bare name: the multiboot command line starts
         // with the kernel path, and mbinfo's expected output was recorded that way.
-        JqemuProcess.Result r = JqemuProcess.run(120, built, args);
+        JqemuProcess.Result r = JqemuProcess.run(Timeouts.PROGRAM, built, args);
         String output = Files.readString(serial, StandardCharsets.ISO_8859_1);
         Files.deleteIfExists(serial);
         assertFalse(r.timedOut(), name + " did not finish; serial output so far:\n" + output);
