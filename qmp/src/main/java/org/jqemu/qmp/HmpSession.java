@@ -73,7 +73,12 @@ final class HmpSession {
             KeyMap<Binding> keys = reader.getKeyMaps().get(map);
             keys.bind(new Reference(LineReader.DELETE_CHAR), KeyMap.ctrl('D'));
             keys.bind(new Reference(IGNORE), KeyMap.ctrl('C'));
-            // Home, End and Delete as xterm and the Linux console send them, whatever the terminal type says
+            // Keys as xterm and the Linux console send them, in either cursor key mode, whatever the
+            // terminal type says; Up and Down walk the history as QEMU's (no prefix search)
+            keys.bind(new Reference(LineReader.UP_LINE_OR_HISTORY), "\033[A", "\033OA");
+            keys.bind(new Reference(LineReader.DOWN_LINE_OR_HISTORY), "\033[B", "\033OB");
+            keys.bind(new Reference(LineReader.FORWARD_CHAR), "\033[C", "\033OC");
+            keys.bind(new Reference(LineReader.BACKWARD_CHAR), "\033[D", "\033OD");
             keys.bind(new Reference(LineReader.BEGINNING_OF_LINE), "\033[H", "\033OH", "\033[1~", "\033[7~");
             keys.bind(new Reference(LineReader.END_OF_LINE), "\033[F", "\033OF", "\033[4~", "\033[8~");
             keys.bind(new Reference(LineReader.DELETE_CHAR), "\033[3~");

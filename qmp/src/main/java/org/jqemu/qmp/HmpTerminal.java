@@ -74,6 +74,7 @@ final class HmpTerminal implements CharFrontend, AutoCloseable {
                     .system(true)
                     .providers("ffm,exec")
                     .dumb(false)
+                    .type(termType())
                     .nativeSignals(false) // SIGINT stays jqemu's ("terminating on signal 2")
                     .graphemeCluster(false) // no probe sequences sent to the terminal
                     .encoding(StandardCharsets.UTF_8)
@@ -89,6 +90,12 @@ final class HmpTerminal implements CharFrontend, AutoCloseable {
         }
         s.start(true);
         return true;
+    }
+
+    /** $TERM, or "ansi" when it is not set (QEMU's readline needs no terminal type either). */
+    private static String termType() {
+        String term = System.getenv("TERM");
+        return term == null || term.isBlank() ? "ansi" : term;
     }
 
     /** SIGWINCH tells the editor the window's new width (JLine's own signal handling is off). */

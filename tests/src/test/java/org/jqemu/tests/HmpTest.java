@@ -191,4 +191,47 @@ class HmpTest {
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue());
     }
+
+    /**
+     * {@code -monitor stdio} on a real terminal (a pty made by util-linux {@code script}): the line
+     * editor runs the tty itself. Up recalls the last command, Tab completes {@code info re} to
+     * {@code info registers}, Ctrl-D on an empty line does not end the monitor, and after
+     * {@code quit} the tty is in the mode it had before ({@code stty -g} before and after).
+     */
+    @Test
+    void monitorStdioOnATtyRecallsHistoryAndCompletes() throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), "org.jqemu.system.Main", "-machine", "pc", "-m", "32",
+                "-kernel", kernel.toString(), "-display", "none", "-serial", "null", "-monitor", "stdio");
+        StringBuilder line = new StringBuilder("stty cols 100 rows 30; stty -g > tty-before;");
+        for (String a : cmd) {
+            line.append(" '").append(a.replace("'", "'\\''")).append('\'');
+        }
+        line.append(" 2> stderr.txt; echo jqemu-exit=$?; stty -g > tty-after");
+        jqemu = new ProcessBuilder("script", "-qfec", line.toString(), "/dev/null").directory(dir.toFile())
+                .redirectErrorStream(true).start();
+        TerminalScreen screen = TerminalScreen.reading(jqemu.getInputStream());
+        OutputStream out = jqemu.getOutputStream();
+        screen.await("the banner and prompt", s -> s.text().contains("monitor - type 'help' for more information\n(qemu)")
+                && s.currentLine().equals("(qemu)"), WAIT);
+        command(out, screen, "info version", "\n0.1.0 (jqemu)\n");
+        type(out, "\033[A"); // Up
+        screen.awaitLine("(qemu) info version", WAIT);
+        type(out, "\r");
+        screen.await("the version twice", s -> s.count("0.1.0 (jqemu)") == 2 && s.currentLine().equals("(qemu)"), WAIT);
+        type(out, "info re\t");
+        screen.awaitLine("(qemu) info registers", WAIT);
+        type(out, "\r");
+        screen.await("the registers", s -> s.text().contains("\nEAX=") && s.currentLine().equals("(qemu)"), WAIT);
+        type(out, "\u0004"); // Ctrl-D on an empty line: QEMU's delete-char, nothing to delete
+        command(out, screen, "info status", "\nVM status: running\n");
+        type(out, "quit\r");
+        screen.await("jqemu's exit status", s -> s.text().contains("jqemu-exit="), WAIT);
+        assertTrue(jqemu.waitFor(30, TimeUnit.SECONDS), "script ends after jqemu");
+        assertTrue(screen.text().contains("jqemu-exit=0"), screen.text());
+        String before = Files.readString(dir.resolve("tty-before")).trim();
+        assertEquals(before, Files.readString(dir.resolve("tty-after")).trim(), "quit puts the tty back as it was");
+        assertTrue(!before.isEmpty(), "stty -g printed the mode");
+    }
 }
