@@ -3,6 +3,7 @@ package org.jqemu.qmp;
 import java.io.IOError;
 import java.io.IOException;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -11,10 +12,10 @@ import org.jline.reader.Binding;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.History;
 import org.jline.reader.LineReader;
-import org.jline.reader.LineReaderBuilder;
 import org.jline.reader.Reference;
 import org.jline.reader.UserInterruptException;
 import org.jline.reader.impl.DefaultParser;
+import org.jline.reader.impl.LineReaderImpl;
 import org.jline.terminal.Attributes;
 import org.jline.terminal.Attributes.ControlChar;
 import org.jline.terminal.Attributes.InputFlag;
@@ -37,7 +38,7 @@ final class HmpSession {
 
     private final QmpMonitor monitor;
     private final Terminal terminal;
-    private final LineReader reader;
+    private final Reader reader;
     private final boolean ctrlCSignals;
     private final Thread thread;
     private volatile boolean ended;
@@ -54,20 +55,16 @@ final class HmpSession {
         DefaultParser parser = new DefaultParser();
         parser.setEofOnUnclosedQuote(false);
         parser.setEofOnEscapedNewLine(false);
-        this.reader = LineReaderBuilder.builder()
-                .terminal(terminal)
-                .appName("jqemu")
-                .history(history)
-                .completer(new HmpCompleter(monitor))
-                .parser(parser)
-                .variable(LineReader.HISTORY_SIZE, HmpTerminal.HISTORY)
-                .variable(LineReader.BELL_STYLE, "none")
-                .option(LineReader.Option.BRACKETED_PASTE, false)
-                .option(LineReader.Option.DISABLE_EVENT_EXPANSION, true)
-                .option(LineReader.Option.HISTORY_IGNORE_SPACE, false)
-                .option(LineReader.Option.AUTO_MENU, false)
-                .option(LineReader.Option.AUTO_LIST, true)
-                .build();
+        this.reader = new Reader(terminal);
+        reader.setHistory(history);
+        reader.setCompleter(new HmpCompleter(monitor));
+        reader.setParser(parser);
+        reader.setVariable(LineReader.HISTORY_SIZE, HmpTerminal.HISTORY);
+        reader.setVariable(LineReader.BELL_STYLE, "none");
+        reader.setOpt(LineReader.Option.DISABLE_EVENT_EXPANSION);
+        reader.unsetOpt(LineReader.Option.HISTORY_IGNORE_SPACE);
+        reader.unsetOpt(LineReader.Option.AUTO_MENU);
+        reader.setOpt(LineReader.Option.AUTO_LIST);
         reader.getWidgets().put(IGNORE, () -> true);
         for (String map : List.of(LineReader.EMACS, LineReader.VIINS)) {
             KeyMap<Binding> keys = reader.getKeyMaps().get(map);
@@ -100,6 +97,21 @@ final class HmpSession {
         a.setControlChar(ControlChar.VMIN, 1);
         a.setControlChar(ControlChar.VTIME, 0);
         return a;
+    }
+
+    /**
+     * JLine's reader without bracketed paste, and without even the sequence that switches it off:
+     * a script reading the monitor sees the prompt and the echo, as from QEMU.
+     */
+    private static final class Reader extends LineReaderImpl {
+        Reader(Terminal terminal) {
+            super(terminal, "jqemu", new HashMap<>());
+        }
+
+        @Override
+        public boolean isSet(Option option) {
+            return option != Option.BRACKETED_PASTE && super.isSet(option);
+        }
     }
 
     /** Greets (when {@code banner}) and starts reading. */

@@ -34,7 +34,7 @@ final class HmpTerminal implements CharFrontend, AutoCloseable {
     static final String BANNER = "jqemu " + Listings.VERSION + " monitor - type 'help' for more information\r\n";
     /** QEMU's READLINE_MAX_CMDS. */
     static final int HISTORY = 64;
-    /** The width a terminal behind a chardev is assumed to have (nothing tells us). */
+    /** The size a terminal is assumed to have when nothing tells us (behind a chardev, an unsized pty). */
     private static final Size STREAM_SIZE = new Size(80, 24);
 
     private final QmpMonitor monitor;
@@ -81,6 +81,9 @@ final class HmpTerminal implements CharFrontend, AutoCloseable {
                     .build();
         } catch (IOException | RuntimeException e) {
             return false; // the chardev path still gives a monitor
+        }
+        if (tty.getWidth() <= 0) {
+            tty.setSize(STREAM_SIZE); // a pty nobody sized (0x0) would leave the prompt no room
         }
         HmpSession s = new HmpSession(monitor, chardev.id(), tty, history, stdio.signals());
         followResize(tty);

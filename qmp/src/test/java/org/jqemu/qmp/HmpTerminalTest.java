@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Test;
 class HmpTerminalTest {
     private Machine machine;
     private final TerminalScreen screen = new TerminalScreen(80);
+    private final StringBuffer raw = new StringBuffer();
     private CharFrontend frontend;
     private HmpTerminal terminal;
 
@@ -36,6 +37,7 @@ class HmpTerminalTest {
 
         @Override
         public void write(byte[] buf, int off, int len) {
+            raw.append(new String(buf, off, len, StandardCharsets.ISO_8859_1));
             screen.feed(new String(buf, off, len, StandardCharsets.ISO_8859_1));
         }
 
@@ -104,6 +106,16 @@ class HmpTerminalTest {
             n++;
         }
         return n;
+    }
+
+    @Test
+    void aScriptSeesThePromptTheEchoAndTheOutput() throws Exception {
+        raw.setLength(0);
+        type("info status\r");
+        awaitScreen("the status", s -> s.text().contains("VM status: running\n(qemu)"));
+        // JLine returns the carriage before the newline once more: "\r\r\n" after the line
+        assertEquals("info status\nVM status: running\n(qemu) ", raw.toString().replace("\r", ""),
+                "no escape sequences when nothing is edited");
     }
 
     @Test
