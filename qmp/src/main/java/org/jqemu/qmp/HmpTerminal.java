@@ -1,47 +1,48 @@
 package org.jqemu.qmp;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
-import java.util.List;
+import org.jline.reader.History;
+import org.jline.reader.impl.history.DefaultHistory;
+import org.jline.terminal.Size;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
+import org.jline.terminal.impl.ExternalTerminal;
 import org.jqemu.system.chardev.CharFrontend;
 import org.jqemu.system.chardev.Chardev;
 import org.jqemu.system.chardev.MuxChardev;
 import org.jqemu.system.chardev.SocketChardev;
+import org.jqemu.system.chardev.StdioChardev;
 import org.jqemu.system.cli.Listings;
 
 /**
  * The human monitor on a chardev ({@code -monitor stdio}, {@code -monitor unix:...},
  * {@code -mon chardev=ID,mode=readline}, and Ctrl-A c under -nographic): a banner, the
- * "(qemu) " prompt, a line editor (typed characters are echoed and inserted at the cursor; Left,
- * Right, Home, End (and Ctrl-E), Backspace and Delete edit; Up and Down walk
- * the history of the last {@link #HISTORY} commands; Tab completes a command or {@code info}
- * subcommand, listing the choices when there are several) and the commands of {@link Hmp}.
+ * "(qemu) " prompt, JLine's line editor ({@link HmpSession}: history on Up/Down, Tab completion
+ * by {@link HmpCompleter}) and the commands of {@link Hmp}.
  *
- * <p>The editor works on the chardev's bytes, as QEMU's own readline does, rather than through a
- * terminal library: the chardev (a socket, stdio in raw mode, the -nographic mux) already owns the
- * terminal, and the same editor then serves every backend.
- *
- * <p>A command runs on the monitor dispatcher, like QMP commands; input typed meanwhile waits.
+ * <p>Two kinds of terminal: {@code -monitor stdio} on a real tty gets a JLine system terminal on
+ * that tty (JLine sets raw mode and puts the tty back on exit, {@code quit} or a crash, and knows
+ * the window size); everything else (sockets, the -nographic mux, stdio that is a pipe) gets a
+ * JLine terminal over the chardev's bytes, whose keys this front end queues in a {@link KeyQueue}.
+ * History belongs to the monitor, in memory, and outlives a socket client, as in QEMU.
  */
-final class HmpTerminal implements CharFrontend {
+final class HmpTerminal implements CharFrontend, AutoCloseable {
     static final String PROMPT = "(qemu) ";
     static final String BANNER = "jqemu " + Listings.VERSION + " monitor - type 'help' for more information\r\n";
-    private static final int MAX_LINE = 4096;
-    private static final int INPUT_ROOM = 4096;
+    /** QEMU's READLINE_MAX_CMDS. */
     static final int HISTORY = 64;
+    /** The size a terminal is assumed to have when nothing tells us (behind a chardev, an unsized pty). */
+    private static final Size STREAM_SIZE = new Size(80, 24);
 
     private final QmpMonitor monitor;
     private final Chardev chardev;
-    private final StringBuilder line = new StringBuilder();
-    private final ArrayDeque<Byte> typeahead = new ArrayDeque<>();
-    private volatile boolean busy;
+    private final History history = new DefaultHistory();
+    private HmpSession session;
+    private KeyQueue keys;
     private boolean greeted;
-    private boolean lastWasCr;
-    private int escape; // 0 none, 1 after ESC, 2 inside a CSI/SS3 sequence
-    private final java.util.List<String> history = new java.util.ArrayList<>();
-    private int historyPos; // history.size() = the line being typed
-    private int cursor; // in line
-    private int csiParam; // the number inside ESC [ n ~
 
     HmpTerminal(QmpMonitor monitor, Chardev chardev) {
         this.monitor = monitor;
@@ -49,6 +50,9 @@ final class HmpTerminal implements CharFrontend {
     }
 
     void start() {
+        if (chardev instanceof StdioChardev stdio && stdio.onTerminal() && startOnTty(stdio)) {
+            return;
+        }
         if (chardev instanceof MuxChardev) {
             // A mux gives its input to the first front end; attaching once the machine runs
             // leaves the terminal to the serial port until Ctrl-A c, as in QEMU.
@@ -61,221 +65,188 @@ final class HmpTerminal implements CharFrontend {
         }
     }
 
-    @Override
-    public synchronized void opened() {
-        line.setLength(0);
-        cursor = 0;
-        greeted = true;
-        print(BANNER + PROMPT);
+    /** {@code -monitor stdio} on a tty: JLine runs the tty itself; the chardev stays unattached. */
+    private boolean startOnTty(StdioChardev stdio) {
+        Terminal tty;
+        try {
+            tty = TerminalBuilder.builder()
+                    .name("hmp-" + chardev.id())
+                    .system(true)
+                    .providers("ffm,exec")
+                    .dumb(false)
+                    .type(termType())
+                    .nativeSignals(false) // SIGINT stays jqemu's ("terminating on signal 2")
+                    .graphemeCluster(false) // no probe sequences sent to the terminal
+                    .encoding(StandardCharsets.UTF_8)
+                    .build();
+        } catch (IOException | RuntimeException e) {
+            return false; // the chardev path still gives a monitor
+        }
+        if (tty.getWidth() <= 0) {
+            tty.setSize(STREAM_SIZE); // a pty nobody sized (0x0) would leave the prompt no room
+        }
+        HmpSession s = new HmpSession(monitor, chardev.id(), tty, history, stdio.signals());
+        followResize(tty);
+        synchronized (this) {
+            session = s;
+            greeted = true;
+        }
+        s.start(true);
+        return true;
+    }
+
+    /** $TERM, or "ansi" when it is not set (QEMU's readline needs no terminal type either). */
+    private static String termType() {
+        String term = System.getenv("TERM");
+        return term == null || term.isBlank() ? "ansi" : term;
+    }
+
+    /** SIGWINCH tells the editor the window's new width (JLine's own signal handling is off). */
+    @SuppressWarnings("removal")
+    private static void followResize(Terminal tty) {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("WINCH"), sig -> tty.raise(Terminal.Signal.WINCH));
+        } catch (IllegalArgumentException e) {
+            // no SIGWINCH here: the width read at start stays
+        }
     }
 
     @Override
-    public synchronized void focus(boolean focused) {
+    public void opened() {
+        startSession(true);
+    }
+
+    @Override
+    public void closed() {
+        endSession(false);
+    }
+
+    @Override
+    public void focus(boolean focused) {
         if (!focused) {
             return;
         }
-        if (!greeted) {
-            opened();
+        HmpSession s;
+        synchronized (this) {
+            if (!greeted) {
+                s = null;
+            } else {
+                s = session;
+            }
+        }
+        if (s == null) {
+            startSession(true);
         } else {
-            print("\r\n" + PROMPT + line + "\b".repeat(line.length() - cursor));
+            s.redraw();
         }
     }
 
     @Override
     public synchronized int canReceive() {
-        return INPUT_ROOM - typeahead.size();
+        return keys == null ? 0 : keys.room();
     }
 
     @Override
-    public synchronized void receive(byte[] buf, int off, int len) {
-        for (int i = 0; i < len; i++) {
-            typeahead.add((byte) buf[off + i]);
+    public void receive(byte[] buf, int off, int len) {
+        KeyQueue k;
+        synchronized (this) {
+            k = keys;
         }
-        process();
-    }
-
-    /** Edits with what was typed until a command starts; the rest waits for it to finish. */
-    private synchronized void process() {
-        while (!busy && !typeahead.isEmpty()) {
-            key(typeahead.poll() & 0xff);
+        if (k != null) {
+            k.put(buf, off, len);
         }
     }
 
-    private void key(int c) {
-        if (escape == 1) {
-            escape = c == '[' || c == 'O' ? 2 : 0;
-            csiParam = 0;
+    /** A new reader on a terminal over the chardev's bytes (one per socket client). */
+    private void startSession(boolean banner) {
+        endSession(false);
+        KeyQueue k = new KeyQueue(chardev::acceptInput);
+        HmpSession s;
+        try {
+            // Built directly: TerminalBuilder.streams() would put a host pty between us and the bytes.
+            Terminal t = new ExternalTerminal(null, "hmp-" + chardev.id(), "ansi", k, new ChardevOutput(chardev),
+                    StandardCharsets.UTF_8, Terminal.SignalHandler.SIG_DFL, false, null, STREAM_SIZE);
+            s = new HmpSession(monitor, chardev.id(), t, history, false);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("jqemu: monitor on " + chardev.id() + ": no terminal: " + e);
             return;
         }
-        if (escape == 2) {
-            if (c >= '0' && c <= '9') {
-                csiParam = csiParam * 10 + (c - '0');
-            } else if (c >= 0x40 && c <= 0x7e) {
-                escape = 0;
-                switch (c) {
-                    case 'A' -> recall(-1);
-                    case 'B' -> recall(1);
-                    case 'C' -> moveTo(cursor + 1);
-                    case 'D' -> moveTo(cursor - 1);
-                    case 'H' -> moveTo(0);
-                    case 'F' -> moveTo(line.length());
-                    case '~' -> {
-                        switch (csiParam) {
-                            case 1, 7 -> moveTo(0);
-                            case 4, 8 -> moveTo(line.length());
-                            case 3 -> deleteAt(cursor);
-                            default -> { }
-                        }
-                    }
-                    default -> { }
-                }
-            }
-            return;
+        synchronized (this) {
+            session = s;
+            keys = k;
+            greeted = true;
         }
-        boolean cr = lastWasCr;
-        lastWasCr = c == '\r';
-        switch (c) {
-            case 0x1b -> escape = 1;
-            case '\t' -> {
-                if (cursor == line.length()) {
-                    complete();
-                }
-            }
-            case '\r' -> enter();
-            case '\n' -> {
-                if (!cr) {
-                    enter();
-                }
-            }
-            case 0x7f, 0x08 -> {
-                if (cursor > 0) {
-                    print("\b");
-                    cursor--;
-                    deleteAt(cursor);
-                }
-            }
-            case 0x05 -> moveTo(line.length()); // Ctrl-E (Ctrl-A belongs to the -nographic mux)
-            default -> {
-                if (c >= 0x20 && c < 0x7f && line.length() < MAX_LINE) {
-                    line.insert(cursor, (char) c);
-                    String tail = line.substring(cursor);
-                    cursor++;
-                    print(tail + "\b".repeat(tail.length() - 1));
-                }
-            }
+        s.start(banner);
+        chardev.acceptInput(); // keys held back while there was no session
+    }
+
+    /**
+     * Ends the session's input. Keys already typed still run (a client may type "quit" and hang
+     * up at once) unless {@code now}; then the session closes its terminal itself.
+     */
+    private void endSession(boolean now) {
+        HmpSession s;
+        KeyQueue k;
+        synchronized (this) {
+            s = session;
+            k = keys;
+            session = null;
+            keys = null;
+        }
+        if (k != null) {
+            k.end();
+        }
+        if (s != null && now) {
+            s.close();
         }
     }
 
-    /** Moves the cursor within the line, as the terminal shows it. */
-    private void moveTo(int pos) {
-        if (pos < 0 || pos > line.length() || pos == cursor) {
-            return;
-        }
-        print(pos < cursor ? "\b".repeat(cursor - pos) : line.substring(cursor, pos));
-        cursor = pos;
+    /** Gives a tty back its mode (also done by JLine's shutdown hook). */
+    @Override
+    public void close() {
+        endSession(true);
     }
 
-    /** Deletes the character under the cursor and redraws the rest of the line. */
-    private void deleteAt(int pos) {
-        if (pos >= line.length()) {
-            return;
-        }
-        line.deleteCharAt(pos);
-        String tail = line.substring(pos);
-        print(tail + " " + "\b".repeat(tail.length() + 1));
-    }
+    /**
+     * What the line editor writes, to the chardev: collected until the terminal flushes (after
+     * each redisplay) so a key costs one chardev write, not one per byte.
+     */
+    private static final class ChardevOutput extends OutputStream {
+        private final Chardev chardev;
+        private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
 
-    /** Up (-1) or Down (+1) through the history; the line shown is replaced. */
-    private void recall(int step) {
-        int pos = historyPos + step;
-        if (pos < 0 || pos > history.size()) {
-            return;
+        ChardevOutput(Chardev chardev) {
+            this.chardev = chardev;
         }
-        historyPos = pos;
-        line.setLength(0);
-        line.append(pos == history.size() ? "" : history.get(pos));
-        cursor = line.length();
-        print("\r\033[K" + PROMPT + line);
-    }
 
-    /** Tab: completes the command name, or the subcommand after "info ". */
-    private void complete() {
-        String text = line.toString();
-        java.util.List<String> words;
-        String prefix;
-        String head;
-        if (text.indexOf(' ') < 0) {
-            words = Hmp.commandNames();
-            prefix = text;
-            head = "";
-        } else if (text.startsWith("info ") && text.indexOf(' ', 5) < 0) {
-            words = Hmp.infoNames();
-            prefix = text.substring(5);
-            head = "info ";
-        } else {
-            return;
-        }
-        java.util.List<String> matches = words.stream().filter(w -> w.startsWith(prefix)).sorted().toList();
-        if (matches.isEmpty()) {
-            return;
-        }
-        if (matches.size() == 1) {
-            String add = matches.get(0).substring(prefix.length()) + " ";
-            line.append(add);
-            cursor = line.length();
-            print(add);
-            return;
-        }
-        String common = matches.get(0);
-        for (String m : matches) {
-            int i = 0;
-            while (i < common.length() && i < m.length() && common.charAt(i) == m.charAt(i)) {
-                i++;
-            }
-            common = common.substring(0, i);
-        }
-        if (common.length() > prefix.length()) {
-            String add = common.substring(prefix.length());
-            line.append(add);
-            cursor = line.length();
-            print(add);
-            return;
-        }
-        print("\r\n" + String.join(" ", matches) + "\r\n" + PROMPT + head + prefix);
-    }
-
-    private void enter() {
-        String command = line.toString();
-        line.setLength(0);
-        cursor = 0;
-        if (!command.isBlank() && (history.isEmpty() || !history.get(history.size() - 1).equals(command))) {
-            history.add(command);
-            if (history.size() > HISTORY) {
-                history.remove(0);
+        @Override
+        public synchronized void write(int b) {
+            pending.write(b);
+            if (pending.size() >= 4096) {
+                flush();
             }
         }
-        historyPos = history.size();
-        print("\r\n");
-        busy = true;
-        monitor.dispatch(this, () -> {
-            QmpCall call = new QmpCall(monitor, null, Json.object());
-            try {
-                print(Hmp.execute(call, command));
-                List<Runnable> after = call.afterReplyActions();
-                if (after.isEmpty()) {
-                    print(PROMPT);
-                }
-                after.forEach(Runnable::run);
-            } finally {
-                busy = false;
-                process();
-                chardev.acceptInput();
-            }
-        });
-    }
 
-    private void print(String s) {
-        byte[] b = s.getBytes(StandardCharsets.ISO_8859_1);
-        chardev.write(b, 0, b.length);
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            pending.write(b, off, len);
+            if (pending.size() >= 4096) {
+                flush();
+            }
+        }
+
+        @Override
+        public synchronized void flush() {
+            if (pending.size() > 0) {
+                byte[] out = pending.toByteArray();
+                pending.reset();
+                chardev.write(out, 0, out.length);
+            }
+        }
+
+        @Override
+        public void close() {
+            flush(); // the chardev itself belongs to the machine
+        }
     }
 }

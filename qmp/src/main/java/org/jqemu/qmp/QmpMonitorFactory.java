@@ -39,7 +39,9 @@ public final class QmpMonitorFactory implements MonitorFactory {
                     if (spec.mode() == MonitorSpec.Mode.CONTROL) {
                         new ChardevQmp(qmp, c, spec.pretty()).start();
                     } else {
-                        new HmpTerminal(qmp, c).start();
+                        HmpTerminal hmp = new HmpTerminal(qmp, c);
+                        running.terminals.add(hmp);
+                        hmp.start();
                     }
                 }
             }
@@ -68,6 +70,7 @@ public final class QmpMonitorFactory implements MonitorFactory {
     private static final class Running implements Monitor {
         private final Machine machine;
         private final List<QmpSocketServer> servers = new ArrayList<>();
+        private final List<HmpTerminal> terminals = new ArrayList<>();
         private EventLoopGroup group;
 
         Running(Machine machine) {
@@ -88,6 +91,8 @@ public final class QmpMonitorFactory implements MonitorFactory {
                 s.close();
             }
             servers.clear();
+            terminals.forEach(HmpTerminal::close); // a tty gets its mode back
+            terminals.clear();
             if (group != null) {
                 group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(2, TimeUnit.SECONDS);
                 group = null;
