@@ -19,7 +19,7 @@ import org.jqemu.system.memory.RamRegion;
  * written back to the guest's tables, #PF with CR2 and the P, W/R, U/S, RSVD and I/D error-code
  * bits, global pages (CR4.PGE) that survive CR3 loads, and the A20 gate.
  *
- * <p>A softmmu TLB sits in front: direct-mapped, 256 entries per access kind (read, write, code)
+ * <p>A softmmu TLB sits in front: direct-mapped, 1024 entries per access kind (read, write, code)
  * and per privilege (supervisor, user). An entry's tag is the linear page number; a hit means the
  * access is allowed, and either the entry points into a RAM {@link MemorySegment} (the fast path:
  * one array compare and one unaligned load or store) or its segment is null, which sends the
@@ -38,7 +38,7 @@ public final class X86Mmu {
     private static final ValueLayout.OfLong LE64 = ValueLayout.JAVA_LONG_UNALIGNED;
 
     static final int READ = 0, WRITE = 1, FETCH = 2;
-    private static final int BITS = 8;
+    private static final int BITS = 10;
     private static final int SIZE = 1 << BITS;
     private static final int MASK = SIZE - 1;
     /** Page error-code bits (SDM 4.7). */
@@ -82,6 +82,13 @@ public final class X86Mmu {
     private final boolean[] writeLarge = new boolean[2 * SIZE];
     private final boolean[] codeLarge = new boolean[2 * SIZE];
     private boolean largePageCached;
+    /**
+     * The 4 MiB regions that have large-page entries (a superset, recomputed when non-global
+     * entries are flushed), so INVLPG of a 4 KiB page elsewhere skips the scan for large pieces.
+     * Past its capacity every INVLPG scans.
+     */
+    private final long[] largeRegions = new long[64];
+    private int largeRegionCount;
     /** Set by the page walk: the translation just made is global / part of a large page. */
     private boolean walkGlobal;
     private boolean walkLarge;
@@ -141,22 +148,36 @@ public final class X86Mmu {
         Arrays.fill(writeLarge, false);
         Arrays.fill(codeLarge, false);
         largePageCached = false;
+        largeRegionCount = 0;
         tlbGeneration++;
     }
 
     /** A CR3 load: forgets every translation except those of global pages (CR4.PGE). */
     public void flushNonGlobal() {
+        // The large-page regions are recomputed from the global entries that stay.
+        largePageCached = false;
+        largeRegionCount = 0;
+        long lastRegion = -1;
         for (int i = 0; i < 2 * SIZE; i++) {
             if (!readGlobal[i]) {
                 readTag[i] = -1;
                 readSeg[i] = null;
+            } else if (readLarge[i] && readTag[i] >>> 10 != lastRegion) {
+                lastRegion = readTag[i] >>> 10;
+                noteLargeRegion(lastRegion);
             }
             if (!writeGlobal[i]) {
                 writeTag[i] = -1;
                 writeSeg[i] = null;
+            } else if (writeLarge[i] && writeTag[i] >>> 10 != lastRegion) {
+                lastRegion = writeTag[i] >>> 10;
+                noteLargeRegion(lastRegion);
             }
             if (!codeGlobal[i]) {
                 codeTag[i] = -1;
+            } else if (codeLarge[i] && codeTag[i] >>> 10 != lastRegion) {
+                lastRegion = codeTag[i] >>> 10;
+                noteLargeRegion(lastRegion);
             }
         }
         tlbGeneration++;
@@ -166,7 +187,7 @@ public final class X86Mmu {
     public void flushPage(long linear) {
         long page = linear >>> 12;
         tlbGeneration++;
-        if (largePageCached) {
+        if (largePageCached && mayHoldLarge(page >>> 10)) {
             long region = page >>> 10;
             for (int i = 0; i < 2 * SIZE; i++) {
                 if (readLarge[i] && readTag[i] >>> 10 == region) {
@@ -198,6 +219,36 @@ public final class X86Mmu {
                 codeGlobal[i] = false;
             }
         }
+    }
+
+    private void noteLargeRegion(long region) {
+        largePageCached = true;
+        int n = largeRegionCount;
+        if (n > largeRegions.length) {
+            return;
+        }
+        for (int k = 0; k < n && k < largeRegions.length; k++) {
+            if (largeRegions[k] == region) {
+                return;
+            }
+        }
+        if (n < largeRegions.length) {
+            largeRegions[n] = region;
+        }
+        largeRegionCount = n + 1; // above the capacity: unknown, every region may hold some
+    }
+
+    private boolean mayHoldLarge(long region) {
+        int n = largeRegionCount;
+        if (n > largeRegions.length) {
+            return true;
+        }
+        for (int k = 0; k < n; k++) {
+            if (largeRegions[k] == region) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A physical page now holds translated code: writes to it must leave the fast path. */
@@ -683,7 +734,7 @@ public final class X86Mmu {
             if (updated != pde) {
                 writePhys(pdeAddr, 4, updated & 0xffffffffL);
             }
-            largePageCached = true;
+            noteLargeRegion(lin >>> 22);
             walkLarge = true;
             walkGlobal = global(pde);
             return ((pde & 0xffc00000L) | (lin & 0x3fffff)) & a20;
@@ -759,7 +810,7 @@ public final class X86Mmu {
             }
             checkAccess(lin, perm, nxe && nx < 0, access, user);
             setAccessedDirty(pdeAddr, pde, access == WRITE);
-            largePageCached = true;
+            noteLargeRegion(lin >>> 22);
             walkLarge = true;
             walkGlobal = global(pde);
             return ((pde & ADDR & ~0x1fffffL) | (lin & 0x1fffff)) & a20;

@@ -1,6 +1,5 @@
 package org.jqemu.target.i386.exec;
 
-import static java.lang.constant.ConstantDescs.CD_Object;
 import static java.lang.constant.ConstantDescs.CD_boolean;
 import static java.lang.constant.ConstantDescs.CD_int;
 import static java.lang.constant.ConstantDescs.CD_long;
@@ -43,11 +42,12 @@ final class BlockCompiler {
     private static final ClassDesc CD_MMU = ClassDesc.of("org.jqemu.target.i386.X86Mmu");
     private static final ClassDesc CD_INSN = ClassDesc.of("org.jqemu.target.i386.decode.Insn");
     private static final ClassDesc CD_LONGS = CD_long.arrayType();
+    private static final MethodTypeDesc MTD_LIN = MethodTypeDesc.of(CD_long, CD_int, CD_long, CD_int);
     private static final MethodTypeDesc MTD_RUN =
             MethodTypeDesc.of(CD_int, CD_INTERP, CD_INSN.arrayType(), CD_BLOCK);
 
     // locals of run()
-    private static final int X = 1, INSNS = 2, B = 3, REGS = 4, CPU = 5, FL = 6, START = 7, LA = 9, V = 11, CNT = 13, DONE = 14, FA = 15, FB = 17, FR = 19;
+    private static final int X = 1, INSNS = 2, B = 3, REGS = 4, CPU = 5, FL = 6, START = 7, LA = 9, V = 11, CNT = 13, DONE = 14, FA = 15, FB = 17, FR = 19, NSP = 21;
     /** A block looping on itself returns to the executor after this many instructions at the latest. */
     private static final int LOOP_BUDGET = 1 << 22;
 
@@ -72,9 +72,9 @@ final class BlockCompiler {
         ClassDesc self = ClassDesc.of("org.jqemu.target.i386.exec.Tb" + Integer.toHexString(serial++));
         byte[] bytes = ClassFile.of().build(self, cb -> {
             cb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SYNTHETIC);
-            cb.withInterfaceSymbols(CD_COMPILED);
+            cb.withSuperclass(CD_COMPILED);
             cb.withMethodBody(INIT_NAME, MTD_void, ClassFile.ACC_PUBLIC,
-                    c -> c.aload(0).invokespecial(CD_Object, INIT_NAME, MTD_void).return_());
+                    c -> c.aload(0).invokespecial(CD_COMPILED, INIT_NAME, MTD_void).return_());
             cb.withMethodBody("run", MTD_RUN, ClassFile.ACC_PUBLIC, c -> new Emitter(c, b).emit());
         });
         MethodHandles.Lookup hidden = LOOKUP.defineHiddenClass(bytes, true);
@@ -102,6 +102,8 @@ final class BlockCompiler {
         }
         return switch (op) {
             case 0x63 -> i.m64;
+            case 0x68, 0x6a -> i.m64 && Interpreter.ssz(i) == 8;
+            case 0x69, 0x6b, 0x1af -> Interpreter.osz(i) != 1;
             case 0x80, 0x81, 0x82, 0x83, 0x84, 0x85, 0x88, 0x89, 0x8a, 0x8b, 0xa8, 0xa9, 0xc6, 0xc7,
                     0xc0, 0xc1, 0xd0, 0xd1, 0xd2, 0xd3, 0xe8, 0xe9, 0xeb, 0xc3,
                     0x1b6, 0x1b7, 0x1be, 0x1bf -> true;
@@ -120,6 +122,8 @@ final class BlockCompiler {
         /** Flags kind (Flags.SUB, LOGIC, ADD) of the last inline ALU result in locals FA FB FR, or -1. */
         private int knownOp = -1;
         private int knownSize;
+        /** REX present on the instruction being emitted: byte registers 4-7 are SPL..DIL, not AH..BH. */
+        private boolean rex;
 
         Emitter(CodeBuilder c, Block b) {
             this.c = c;
@@ -142,13 +146,11 @@ final class BlockCompiler {
                 long next = off + i.len;
                 int before = knownOp;
                 knownOp = -1;
+                rex = i.rex;
                 if (supported(i)) {
                     if (!registerOnly(i)) {
                         setStart(off);
                         setRip(next);
-                    }
-                    if (usesByteRegs(i)) {
-                        c.aload(X).loadConstant(i.rex ? 1 : 0).putfield(CD_INTERP, "rex", CD_boolean);
                     }
                     if (flagNeutral(i)) {
                         knownOp = before;
@@ -214,7 +216,7 @@ final class BlockCompiler {
         /** Cannot fault, touches only registers and flags, and does not read RIP. */
         private static boolean registerOnly(Insn i) {
             int op = i.opc;
-            if (op >= 0x50 && op <= 0x5f || op == 0xe8 || op == 0xc3) {
+            if (op >= 0x50 && op <= 0x5f || op == 0xe8 || op == 0xc3 || op == 0x68 || op == 0x6a) {
                 return false; // stack
             }
             if (op >= 0x118 && op <= 0x11f || op == 0x90) {
@@ -227,16 +229,6 @@ final class BlockCompiler {
                 return !i.ripRel;
             }
             return !i.hasModrm || i.mod == 3;
-        }
-
-        private static boolean usesByteRegs(Insn i) {
-            int op = i.opc;
-            if (op < 0x40) {
-                return (op & 1) == 0;
-            }
-            return op == 0x80 || op == 0x82 || op == 0x84 || op == 0x88 || op == 0x8a || op == 0xa8
-                    || op >= 0xb0 && op <= 0xb7 || op == 0xc0 || op == 0xc6 || op == 0xd0 || op == 0xd2 || op == 0xfe
-                    || op == 0x1b6 || op == 0x1be || op >= 0x190 && op <= 0x19f;
         }
 
         // ---- bookkeeping ---------------------------------------------------------------
@@ -275,8 +267,14 @@ final class BlockCompiler {
                 case 8 -> c.aload(REGS).loadConstant(r).laload();
                 case 4 -> c.aload(REGS).loadConstant(r).laload().loadConstant(0xffffffffL).land();
                 case 2 -> c.aload(REGS).loadConstant(r).laload().loadConstant(0xffffL).land();
-                default -> c.aload(X).loadConstant(r).loadConstant(1)
-                        .invokevirtual(CD_INTERP, "rreg", MethodTypeDesc.of(CD_long, CD_int, CD_int));
+                default -> {
+                    // The REX prefix is known here: AH..BH or the low byte, without asking r8.
+                    if (r < 4 || rex) {
+                        c.aload(REGS).loadConstant(r).laload().loadConstant(0xffL).land();
+                    } else {
+                        c.aload(REGS).loadConstant(r - 4).laload().loadConstant(8).lushr().loadConstant(0xffL).land();
+                    }
+                }
             }
         }
 
@@ -285,8 +283,20 @@ final class BlockCompiler {
             switch (size) {
                 case 8 -> c.aload(REGS).loadConstant(r).lload(V).lastore();
                 case 4 -> c.aload(REGS).loadConstant(r).lload(V).loadConstant(0xffffffffL).land().lastore();
-                default -> c.aload(X).loadConstant(r).loadConstant(size).lload(V)
-                        .invokevirtual(CD_INTERP, "wreg", MethodTypeDesc.of(CD_void, CD_int, CD_int, CD_long));
+                case 2 -> c.aload(REGS).loadConstant(r)
+                        .aload(REGS).loadConstant(r).laload().loadConstant(~0xffffL).land()
+                        .lload(V).loadConstant(0xffffL).land().lor().lastore();
+                default -> {
+                    if (r < 4 || rex) {
+                        c.aload(REGS).loadConstant(r)
+                                .aload(REGS).loadConstant(r).laload().loadConstant(~0xffL).land()
+                                .lload(V).loadConstant(0xffL).land().lor().lastore();
+                    } else {
+                        c.aload(REGS).loadConstant(r - 4)
+                                .aload(REGS).loadConstant(r - 4).laload().loadConstant(~0xff00L).land()
+                                .lload(V).loadConstant(0xffL).land().loadConstant(8).lshl().lor().lastore();
+                    }
+                }
             }
         }
 
@@ -314,7 +324,7 @@ final class BlockCompiler {
         private void linToLa(Insn i, int size) {
             c.aload(X).loadConstant(i.seg);
             ea(i);
-            c.loadConstant(size).invokevirtual(CD_INTERP, "lin", MethodTypeDesc.of(CD_long, CD_int, CD_long, CD_int));
+            c.loadConstant(size).invokevirtual(CD_INTERP, "lin", MTD_LIN);
             c.lstore(LA);
         }
 
@@ -345,6 +355,28 @@ final class BlockCompiler {
                 default -> c.l2i().loadConstant(0xff).iand()
                         .invokevirtual(CD_MMU, "write8", MethodTypeDesc.of(CD_void, CD_long, CD_int));
             }
+        }
+
+        /**
+         * PUSH of local {@link #V} in 64-bit mode with a 64-bit operand (the interpreter's
+         * {@code push}): the store may fault, and RSP moves only after it succeeded.
+         */
+        private void push64V() {
+            c.aload(REGS).loadConstant(Interpreter.ESP).laload().loadConstant(8L).lsub().lstore(NSP);
+            c.aload(X).loadConstant(Interpreter.SS).lload(NSP).loadConstant(8)
+                    .invokevirtual(CD_INTERP, "lin", MTD_LIN).lstore(LA);
+            wrLaV(8);
+            c.aload(REGS).loadConstant(Interpreter.ESP).lload(NSP).lastore();
+        }
+
+        /** POP in 64-bit mode with a 64-bit operand into local {@link #V} (the interpreter's {@code pop}). */
+        private void pop64ToV() {
+            c.aload(REGS).loadConstant(Interpreter.ESP).laload().lstore(NSP);
+            c.aload(X).loadConstant(Interpreter.SS).lload(NSP).loadConstant(8)
+                    .invokevirtual(CD_INTERP, "lin", MTD_LIN).lstore(LA);
+            rdLa(8);
+            c.lstore(V);
+            c.aload(REGS).loadConstant(Interpreter.ESP).lload(NSP).loadConstant(8L).ladd().lastore();
         }
 
         /** Pushes the r/m operand (the interpreter's {@code ldrm}). */
@@ -574,6 +606,17 @@ final class BlockCompiler {
                 wregV(op & 7, s);
                 return false;
             }
+            if (op >= 0x50 && op <= 0x57 && i.m64 && ssz(i) == 8) {
+                rreg(i.opreg, 8);
+                c.lstore(V);
+                push64V();
+                return true;
+            }
+            if (op >= 0x58 && op <= 0x5f && i.m64 && ssz(i) == 8) {
+                pop64ToV();
+                wregV(i.opreg, 8);
+                return false;
+            }
             if (op >= 0x50 && op <= 0x57) {
                 int s = ssz(i);
                 c.aload(X);
@@ -628,6 +671,26 @@ final class BlockCompiler {
                 return false;
             }
             switch (op) {
+                case 0x68, 0x6a -> { // PUSH imm, 64-bit mode: the sign-extended immediate
+                    c.loadConstant((long) i.imm).lstore(V);
+                    push64V();
+                    return true;
+                }
+                case 0x69, 0x6b, 0x1af -> { // IMUL r, r/m(, imm): the interpreter's imul2 sets the flags
+                    int s = osz(i);
+                    c.aload(X);
+                    if (op == 0x1af) {
+                        rreg(i.reg, s);
+                        ldrm(i, s);
+                    } else {
+                        ldrm(i, s);
+                        c.loadConstant((long) i.imm);
+                    }
+                    c.loadConstant(s).invokevirtual(CD_INTERP, "imul2", MethodTypeDesc.of(CD_long, CD_long, CD_long, CD_int));
+                    c.lstore(V);
+                    wregV(i.reg, s);
+                    return false;
+                }
                 case 0x63 -> { // MOVSXD (64-bit mode only)
                     int s = osz(i);
                     if (s == 8) {
@@ -700,6 +763,12 @@ final class BlockCompiler {
                 }
                 case 0xe8 -> {
                     int s = ssz(i);
+                    if (i.m64 && s == 8) {
+                        c.aload(CPU).getfield(CD_CPU, "rip", CD_long).lstore(V);
+                        push64V();
+                        jumpRel(i);
+                        return true;
+                    }
                     c.aload(X).aload(CPU).getfield(CD_CPU, "rip", CD_long).loadConstant(s)
                             .invokevirtual(CD_INTERP, "push", MethodTypeDesc.of(CD_void, CD_long, CD_int));
                     jumpRel(i);
@@ -711,6 +780,18 @@ final class BlockCompiler {
                 }
                 case 0xc3 -> {
                     int s = ssz(i);
+                    if (i.m64 && s == 8) {
+                        // the target is checked (jumpAbs) before RSP moves, as in the interpreter
+                        c.aload(X).loadConstant(Interpreter.SS).aload(REGS).loadConstant(Interpreter.ESP).laload()
+                                .loadConstant(8).invokevirtual(CD_INTERP, "lin", MTD_LIN).lstore(LA);
+                        rdLa(8);
+                        c.lstore(V);
+                        c.aload(X).lload(V).aload(INSNS).loadConstant(k).aaload()
+                                .invokevirtual(CD_INTERP, "jumpAbs", MethodTypeDesc.of(CD_void, CD_long, CD_INSN));
+                        c.aload(REGS).loadConstant(Interpreter.ESP).aload(REGS).loadConstant(Interpreter.ESP).laload()
+                                .loadConstant(8L).ladd().lastore();
+                        return false;
+                    }
                     c.aload(X).loadConstant(s).loadConstant(0)
                             .invokevirtual(CD_INTERP, "peek", MethodTypeDesc.of(CD_long, CD_int, CD_int)).lstore(V);
                     c.aload(X).lload(V).aload(INSNS).loadConstant(k).aaload()

@@ -35,6 +35,19 @@ public final class Executor implements CodePageMap.Listener {
     private volatile Thread owner;
 
     private Block last;
+
+    /*
+     * The jump cache: blocks by linear PC (direct-mapped), for block entries the successor links
+     * miss (returns, indirect jumps and calls). An entry holds while the MMU's TLB generation and
+     * the CPL are those it was made at, so it never skips a translation or permission check that
+     * would now give another answer.
+     */
+    private static final int JC_BITS = 12;
+    private static final int JC_SIZE = 1 << JC_BITS;
+    private final long[] jcLin = new long[JC_SIZE];
+    private final int[] jcGen = new int[JC_SIZE];
+    private final int[] jcCpl = new int[JC_SIZE];
+    private final Block[] jcBlock = new Block[JC_SIZE];
     private long lastCsBase;
     private int lastCpl;
 
@@ -74,6 +87,7 @@ public final class Executor implements CodePageMap.Listener {
     public void flushAll() {
         cache.clear();
         byPage.clear();
+        java.util.Arrays.fill(jcBlock, null);
         last = null;
     }
 
@@ -256,11 +270,23 @@ public final class Executor implements CodePageMap.Listener {
         } else {
             lin = (csBase + eip) & 0xffffffffL;
         }
-        long phys = cpu.mmu.translateCode(lin);
-        long key = phys | (code64 ? CODE64_KEY : code32 ? CODE32_KEY : 0);
-        Block b = cache.get(key);
-        if (b == null || (b.page2 >= 0 && cpu.mmu.translateCode(nextPage(lin, code64)) != b.page2)) {
-            b = translate(lin, phys, code32, code64, key);
+        int cpl = cpu.cpl;
+        int j = jumpSlot(lin);
+        Block b = jcBlock[j];
+        if (b == null || jcLin[j] != lin || jcGen[j] != gen || jcCpl[j] != cpl || !b.valid || b.code32 != code32
+                || b.code64 != code64) {
+            long phys = cpu.mmu.translateCode(lin);
+            long key = phys | (code64 ? CODE64_KEY : code32 ? CODE32_KEY : 0);
+            b = cache.get(key);
+            if (b == null || (b.page2 >= 0 && cpu.mmu.translateCode(nextPage(lin, code64)) != b.page2)) {
+                b = translate(lin, phys, code32, code64, key);
+            }
+            // Both translations above ran at this TLB generation and privilege, so the entry
+            // stays right until either changes (as the successor links below).
+            jcLin[j] = lin;
+            jcGen[j] = cpu.mmu.tlbGeneration;
+            jcCpl[j] = cpl;
+            jcBlock[j] = b;
         }
         if (p != null) {
             // remember as a successor of the previous block (round robin over two slots)
@@ -279,6 +305,10 @@ public final class Executor implements CodePageMap.Listener {
         lastCsBase = csBase;
         lastCpl = cpu.cpl;
         return b;
+    }
+
+    private static int jumpSlot(long lin) {
+        return (int) (lin ^ (lin >>> JC_BITS)) & (JC_SIZE - 1);
     }
 
     private static long nextPage(long lin, boolean code64) {
