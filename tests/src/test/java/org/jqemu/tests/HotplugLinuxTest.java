@@ -26,12 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
  * a second NIC on the netdev the first one gave back.
  */
 class HotplugLinuxTest {
-    /**
-     * About 60 s on an idle 2-core machine; 600 covers a host shared by several busy JVMs (a
-     * boot took over 300 s at load 20) while a hang still fails in minutes.
-     */
-    private static final long BOOT_SECONDS = 600;
-    private static final long GUEST_SECONDS = 180;
+    /** The shared limits (see {@link Timeouts}): a boot, then each guest step. */
+    private static final long BOOT_SECONDS = Timeouts.BOOT;
+    private static final long GUEST_SECONDS = Timeouts.STEP;
     private static final int VIRTIO_NET_MODERN = 0x1041;
 
     @TempDir

@@ -27,12 +27,12 @@ import org.junit.jupiter.api.io.TempDir;
  * guest's carrier, and two guests on a datagram link (unix sockets) or a multicast bus on the
  * loopback interface. Nothing leaves this machine.
  *
- * <p>Every wait is bounded (a boot gets 300 s unless {@code jqemu.test.bootTimeout} says
- * otherwise) so a stuck guest fails fast with its serial output.
+ * <p>Every wait is bounded (a boot gets {@link Timeouts#BOOT}; -Djqemu.test.timeScale=N stretches
+ * every limit) so a stuck guest fails fast with its serial output.
  */
 class NetdevLinuxTest {
-    /** Seconds for one boot; {@code -Djqemu.test.bootTimeout=S} stretches it on a host busier than CI. */
-    private static final long BOOT_TIMEOUT = Long.getLong("jqemu.test.bootTimeout", 300);
+    /** Seconds for one boot. */
+    private static final long BOOT_TIMEOUT = Timeouts.BOOT;
     private static final String HOST_IP = "10.213.77.1";
     private static final String GUEST_IP = "10.213.77.2";
 

@@ -28,10 +28,10 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class Qcow2LinuxTest {
     /**
-     * A boot takes ~60 s on an idle 2-core machine; leave room for a loaded one, but fail fast.
-     * A developer machine shared by many guests may set JQEMU_TEST_BOOT_TIMEOUT (seconds).
+     * A boot takes ~60 s on an idle 2-core machine; {@link Timeouts#BOOT} leaves room for a loaded
+     * one (-Djqemu.test.timeScale=N stretches every limit) but fails fast.
      */
-    private static final long BOOT_TIMEOUT = Long.parseLong(System.getenv().getOrDefault("JQEMU_TEST_BOOT_TIMEOUT", "300"));
+    private static final long BOOT_TIMEOUT = Timeouts.BOOT;
 
     @TempDir
     Path dir;
