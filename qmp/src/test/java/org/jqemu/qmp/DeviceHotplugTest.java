@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,7 +26,7 @@ import org.junit.jupiter.api.Test;
  * deletion becomes the event QEMU sends. The bus here is a stand-in that records what it is asked.
  */
 class DeviceHotplugTest {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final ObjectMapper MAPPER = FakeQmpClient.MAPPER;
 
     /** A PCI NIC type for this test (registered in META-INF/services of the test classes). */
     public static final class TestNic implements DeviceType {
@@ -113,8 +112,7 @@ class DeviceHotplugTest {
 
     private Machine machine;
     private FakeBus bus;
-    private QmpSession session;
-    private final List<String> sent = new ArrayList<>();
+    private FakeQmpClient client;
 
     @BeforeEach
     void start() {
@@ -122,32 +120,7 @@ class DeviceHotplugTest {
         bus = new FakeBus();
         machine.putComponent(HotplugBus.class, bus);
         machine.addDevice(() -> "fixed-isa-thing");
-        QmpMonitor monitor = new QmpMonitor(machine, Runnable::run);
-        session = new QmpSession(monitor, new QmpSession.Transport() {
-            @Override
-            public void send(byte[] bytes) {
-                String s = new String(bytes, StandardCharsets.UTF_8);
-                sent.add(s.substring(0, s.length() - 2));
-            }
-
-            @Override
-            public long backlog() {
-                return 0;
-            }
-
-            @Override
-            public void setReading(boolean on) {}
-
-            @Override
-            public void close() {}
-
-            @Override
-            public String describe() {
-                return "test";
-            }
-        }, false);
-        session.open();
-        run("{\"execute\": \"qmp_capabilities\"}");
+        client = FakeQmpClient.negotiated(new QmpMonitor(machine, Runnable::run));
     }
 
     @AfterEach
@@ -156,19 +129,11 @@ class DeviceHotplugTest {
     }
 
     private JsonNode run(String request) {
-        sent.clear();
-        byte[] b = request.getBytes(StandardCharsets.UTF_8);
-        session.input(b, 0, b.length);
-        assertEquals(1, sent.size(), sent.toString());
-        try {
-            return MAPPER.readTree(sent.get(0));
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
+        return client.run(request);
     }
 
     private String error(String request) {
-        return run(request).get("error").get("desc").asText();
+        return client.error(request);
     }
 
     @Test
@@ -184,8 +149,7 @@ class DeviceHotplugTest {
                 .toString());
         assertEquals(List.of("hot"), bus.unplugRequests);
 
-        sent.clear();
-        bus.eject(bus.plugged.get(0));
+        List<String> sent = client.sentDuring(() -> bus.eject(bus.plugged.get(0)));
         assertEquals(2, sent.size(), sent.toString());
         JsonNode first = MAPPER.readTree(sent.get(0));
         JsonNode second = MAPPER.readTree(sent.get(1));

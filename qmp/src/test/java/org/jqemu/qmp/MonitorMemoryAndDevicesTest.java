@@ -5,11 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import org.jqemu.system.cpu.Cpu;
 import org.jqemu.system.machine.Machine;
@@ -25,13 +23,11 @@ import org.junit.jupiter.api.io.TempDir;
  * and a CPU whose page table maps virtual page 0x7000_0000 to physical 0x3000 and nothing else.
  */
 class MonitorMemoryAndDevicesTest {
-    private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final long VPAGE = 0x7000_0000L, PPAGE = 0x3000;
 
     private Machine machine;
     private QmpMonitor monitor;
-    private final List<String> sent = new ArrayList<>();
-    private QmpSession session;
+    private FakeQmpClient client;
 
     /** A CPU with one mapped page and a fixed register dump. */
     private static final class PagedCpu implements Cpu {
@@ -68,31 +64,7 @@ class MonitorMemoryAndDevicesTest {
         machine.memory().root().add(0, RamRegion.allocate(machine.arena(), "ram", 0x10000, false));
         machine.addCpu(new PagedCpu());
         monitor = new QmpMonitor(machine, Runnable::run);
-        session = new QmpSession(monitor, new QmpSession.Transport() {
-            @Override
-            public void send(byte[] bytes) {
-                String s = new String(bytes, StandardCharsets.UTF_8);
-                sent.add(s.substring(0, s.length() - 2));
-            }
-
-            @Override
-            public long backlog() {
-                return 0;
-            }
-
-            @Override
-            public void setReading(boolean on) {}
-
-            @Override
-            public void close() {}
-
-            @Override
-            public String describe() {
-                return "test";
-            }
-        }, false);
-        session.open();
-        run("{\"execute\": \"qmp_capabilities\"}");
+        client = FakeQmpClient.negotiated(monitor);
     }
 
     @AfterEach
@@ -101,21 +73,11 @@ class MonitorMemoryAndDevicesTest {
     }
 
     private JsonNode run(String request) {
-        sent.clear();
-        byte[] b = request.getBytes(StandardCharsets.UTF_8);
-        session.input(b, 0, b.length);
-        assertEquals(1, sent.size(), sent.toString());
-        try {
-            return MAPPER.readTree(sent.get(0));
-        } catch (Exception e) {
-            throw new AssertionError(e);
-        }
+        return client.run(request);
     }
 
     private String hmp(String line) {
-        JsonNode r = run("{\"execute\": \"human-monitor-command\", \"arguments\": {\"command-line\": "
-                + MAPPER.valueToTree(line) + "}}");
-        return r.get("return").asText();
+        return client.hmp(line);
     }
 
     @Test

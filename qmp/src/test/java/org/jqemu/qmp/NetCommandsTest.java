@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import org.jqemu.system.machine.Machine;
 import org.jqemu.system.machine.MachineConfig;
 import org.jqemu.system.net.NetBackends;
@@ -17,8 +14,7 @@ import org.junit.jupiter.api.Test;
 /** QMP set_link and HMP set_link against a NIC registered with the machine's NetBackends. */
 class NetCommandsTest {
     private final Machine machine = new Machine(new MachineConfig());
-    private final List<String> sent = new ArrayList<>();
-    private QmpSession session;
+    private FakeQmpClient client;
     private boolean nicUp = true;
 
     private void start() {
@@ -38,32 +34,7 @@ class NetCommandsTest {
                 nicUp = up;
             }
         });
-        QmpMonitor monitor = new QmpMonitor(machine, Runnable::run);
-        session = new QmpSession(monitor, new QmpSession.Transport() {
-            @Override
-            public void send(byte[] bytes) {
-                String s = new String(bytes, StandardCharsets.US_ASCII);
-                sent.add(s.substring(0, s.length() - 2));
-            }
-
-            @Override
-            public long backlog() {
-                return 0;
-            }
-
-            @Override
-            public void setReading(boolean on) {}
-
-            @Override
-            public void close() {}
-
-            @Override
-            public String describe() {
-                return "test";
-            }
-        }, false);
-        session.open();
-        one("{\"execute\": \"qmp_capabilities\"}");
+        client = FakeQmpClient.negotiated(new QmpMonitor(machine, Runnable::run));
     }
 
     @AfterEach
@@ -72,11 +43,7 @@ class NetCommandsTest {
     }
 
     private String one(String input) {
-        sent.clear();
-        byte[] b = input.getBytes(StandardCharsets.UTF_8);
-        session.input(b, 0, b.length);
-        assertEquals(1, sent.size(), sent.toString());
-        return sent.get(0);
+        return client.one(input);
     }
 
     private String hmp(String line) {

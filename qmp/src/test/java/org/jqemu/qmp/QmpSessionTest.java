@@ -28,37 +28,14 @@ class QmpSessionTest {
     private final MachineConfig config = new MachineConfig();
     private Machine machine;
     private QmpMonitor monitor;
-    private final List<String> sent = new ArrayList<>();
+    private FakeQmpClient client;
     private QmpSession session;
 
     private void start() {
         machine = new Machine(config);
         monitor = new QmpMonitor(machine, Runnable::run);
-        session = new QmpSession(monitor, new QmpSession.Transport() {
-            @Override
-            public void send(byte[] bytes) {
-                String s = new String(bytes, StandardCharsets.US_ASCII);
-                assertTrue(s.endsWith("\r\n"), s);
-                sent.add(s.substring(0, s.length() - 2));
-            }
-
-            @Override
-            public long backlog() {
-                return 0;
-            }
-
-            @Override
-            public void setReading(boolean on) {}
-
-            @Override
-            public void close() {}
-
-            @Override
-            public String describe() {
-                return "test";
-            }
-        }, false);
-        session.open();
+        client = new FakeQmpClient(monitor);
+        session = client.session();
     }
 
     @AfterEach
@@ -69,16 +46,11 @@ class QmpSessionTest {
     }
 
     private List<String> send(String input) {
-        sent.clear();
-        byte[] b = input.getBytes(StandardCharsets.UTF_8);
-        session.input(b, 0, b.length);
-        return new ArrayList<>(sent);
+        return client.send(input);
     }
 
     private String one(String input) {
-        List<String> r = send(input);
-        assertEquals(1, r.size(), r.toString());
-        return r.get(0);
+        return client.one(input);
     }
 
     private void negotiate() {
@@ -89,7 +61,7 @@ class QmpSessionTest {
     void greetingAsQemu() {
         start();
         assertEquals(List.of("{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 1, \"major\": 0}, "
-                + "\"package\": \"jqemu\"}, \"capabilities\": []}}"), sent);
+                + "\"package\": \"jqemu\"}, \"capabilities\": []}}"), client.greeting());
     }
 
     @Test
@@ -178,8 +150,7 @@ class QmpSessionTest {
         assertEquals("STOP", MAPPER.readTree(r.get(0)).get("event").asText());
         assertEquals("{\"return\": \"VM status: paused\\r\\n\"}",
                 one("{\"execute\": \"human-monitor-command\", \"arguments\": {\"command-line\": \"info status\"}}"));
-        sent.clear();
-        machine.requestShutdown(ShutdownCause.HOST_SIGNAL);
+        List<String> sent = client.sentDuring(() -> machine.requestShutdown(ShutdownCause.HOST_SIGNAL));
         JsonNode ev = MAPPER.readTree(sent.get(0));
         assertEquals("SHUTDOWN", ev.get("event").asText());
         assertEquals("{\"guest\":false,\"reason\":\"host-signal\"}", ev.get("data").toString());
@@ -188,12 +159,9 @@ class QmpSessionTest {
     @Test
     void noEventsBeforeNegotiation() {
         start();
-        sent.clear();
-        machine.requestPowerdown();
-        assertEquals(List.of(), sent);
+        assertEquals(List.of(), client.sentDuring(machine::requestPowerdown));
         negotiate();
-        sent.clear();
-        machine.requestPowerdown();
+        List<String> sent = client.sentDuring(machine::requestPowerdown);
         assertEquals(1, sent.size());
         assertTrue(sent.get(0).contains("\"event\": \"POWERDOWN\""), sent.get(0));
     }

@@ -6,9 +6,10 @@ import java.util.List;
 /**
  * A small ANSI terminal for tests: it applies what a line editor writes (text, CR, LF, BS, and
  * the CSI cursor, erase, insert and delete sequences of the "ansi" terminal type) to a grid of
- * lines, so a test can ask what a person would see and where the cursor is.
+ * lines, so a test can ask what a person would see and where the cursor is. Shared with the tests
+ * module through this module's test jar.
  */
-final class TerminalScreen {
+public final class TerminalScreen {
     private final int width;
     private final List<StringBuilder> rows = new ArrayList<>();
     private int row;
@@ -16,12 +17,12 @@ final class TerminalScreen {
     private int state; // 0 text, 1 after ESC, 2 inside CSI
     private final StringBuilder params = new StringBuilder();
 
-    TerminalScreen(int width) {
+    public TerminalScreen(int width) {
         this.width = width;
         rows.add(new StringBuilder());
     }
 
-    synchronized void feed(String bytes) {
+    public synchronized void feed(String bytes) {
         for (int i = 0; i < bytes.length(); i++) {
             put(bytes.charAt(i));
         }
@@ -141,17 +142,66 @@ final class TerminalScreen {
         }
     }
 
+    /** Draws what {@code in} sends, on a thread of its own, until it ends. */
+    public static TerminalScreen reading(java.io.InputStream in) {
+        TerminalScreen screen = new TerminalScreen(80);
+        Thread t = new Thread(() -> {
+            byte[] buf = new byte[4096];
+            try {
+                for (int n; (n = in.read(buf)) > 0; ) {
+                    screen.feed(new String(buf, 0, n, java.nio.charset.StandardCharsets.ISO_8859_1));
+                }
+            } catch (java.io.IOException e) {
+                // the other side went away
+            }
+        }, "screen-reader");
+        t.setDaemon(true);
+        t.start();
+        return screen;
+    }
+
+    /** Waits (at most {@code seconds}) until {@code done} holds for what is shown. */
+    public void await(String what, java.util.function.Predicate<TerminalScreen> done, long seconds)
+            throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(seconds);
+        synchronized (this) {
+            while (!done.test(this)) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("the terminal never showed " + what + "; it shows:\n" + text()
+                            + "cursor line: '" + currentLine() + "'");
+                }
+                wait(Math.max(1, java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(left)));
+            }
+        }
+    }
+
+    /** Waits until the cursor's line reads {@code line} (trailing blanks aside). */
+    public void awaitLine(String line, long seconds) throws InterruptedException {
+        await("the line '" + line + "'", s -> s.currentLine().equals(line), seconds);
+    }
+
+    /** How often {@code needle} is shown. */
+    public synchronized int count(String needle) {
+        String all = text();
+        int n = 0;
+        for (int i = all.indexOf(needle); i >= 0; i = all.indexOf(needle, i + 1)) {
+            n++;
+        }
+        return n;
+    }
+
     /** The line the cursor is on, trailing blanks removed. */
-    synchronized String currentLine() {
+    public synchronized String currentLine() {
         return line().toString().stripTrailing();
     }
 
-    synchronized int cursorColumn() {
+    public synchronized int cursorColumn() {
         return col;
     }
 
     /** Everything shown, lines joined with '\n'. */
-    synchronized String text() {
+    public synchronized String text() {
         StringBuilder sb = new StringBuilder();
         for (StringBuilder r : rows) {
             sb.append(r.toString().stripTrailing()).append('\n');
