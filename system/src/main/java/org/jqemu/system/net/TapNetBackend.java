@@ -34,7 +34,6 @@ public final class TapNetBackend implements NetBackend {
     static final String DEFAULT_SCRIPT = "/etc/qemu-ifup";
     static final String DEFAULT_DOWNSCRIPT = "/etc/qemu-ifdown";
     private static final int MAX_FRAME = 65536;
-    private static final int POLL_MS = 250;
 
     private final String id;
     private final String ifname;
@@ -44,7 +43,7 @@ public final class TapNetBackend implements NetBackend {
     private final MemorySegment sendBuf = arena.allocate(MAX_FRAME);
     private final MemorySegment sendErrno = NetNative.newErrnoCapture(arena);
     private final FrameInbox inbox;
-    private Thread reader;
+    private NativeFrameReader reader;
     private volatile boolean closed;
 
     private TapNetBackend(String id, String ifname, int fd, String downscript, Consumer<Runnable> mainLoop) {
@@ -104,7 +103,8 @@ public final class TapNetBackend implements NetBackend {
             }
         }
         TapNetBackend t = new TapNetBackend(id, name, fd, downscript, mainLoop);
-        t.reader = Thread.ofPlatform().daemon(true).name("netdev " + id + " rx").start(t::readLoop);
+        // EIO while the interface is down is passing: the reader waits and tries again
+        t.reader = new NativeFrameReader("netdev " + id + " rx", fd, MAX_FRAME, t.inbox, true);
         return t;
     }
 
@@ -160,44 +160,13 @@ public final class TapNetBackend implements NetBackend {
         inbox.acceptInput();
     }
 
-    private void readLoop() {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment buf = a.allocate(MAX_FRAME);
-            MemorySegment errno = NetNative.newErrnoCapture(a);
-            MemorySegment pollfd = a.allocate(8);
-            while (!closed) {
-                if (!NetNative.pollIn(errno, pollfd, fd, POLL_MS)) {
-                    continue;
-                }
-                long n = NetNative.read(errno, fd, buf, MAX_FRAME);
-                if (n < 0) {
-                    int e = NetNative.errno(errno);
-                    if (e == NetNative.EINTR || e == NetNative.EAGAIN) {
-                        continue;
-                    }
-                    // EIO while the interface is down: wait and try again
-                    Thread.sleep(POLL_MS);
-                    continue;
-                }
-                inbox.put(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
-            }
-        } catch (InterruptedException e) {
-            // closing
-        }
-    }
-
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
-        reader.interrupt();
-        try {
-            reader.join(2 * POLL_MS); // it must leave read() before the fd number can be reused
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        reader.stop();
         NetNative.close(fd);
         if (downscript != null) {
             try {

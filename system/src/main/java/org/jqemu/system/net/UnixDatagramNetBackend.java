@@ -21,7 +21,6 @@ import org.jqemu.system.options.ConfigException;
  */
 public final class UnixDatagramNetBackend implements NetBackend {
     private static final int MAX_DATAGRAM = 65536;
-    private static final int POLL_MS = 250;
 
     private final String id;
     private final int fd;
@@ -31,7 +30,7 @@ public final class UnixDatagramNetBackend implements NetBackend {
     private final MemorySegment sendBuf;
     private final MemorySegment sendErrno;
     private final FrameInbox inbox;
-    private final Thread reader;
+    private final NativeFrameReader reader;
     private volatile boolean closed;
 
     private UnixDatagramNetBackend(String id, int fd, Path localPath, String remotePath, Consumer<Runnable> mainLoop) {
@@ -42,7 +41,7 @@ public final class UnixDatagramNetBackend implements NetBackend {
         this.sendBuf = arena.allocate(MAX_DATAGRAM);
         this.sendErrno = NetNative.newErrnoCapture(arena);
         this.inbox = new FrameInbox(mainLoop);
-        this.reader = Thread.ofPlatform().daemon(true).name("netdev " + id + " rx").start(this::readLoop);
+        this.reader = new NativeFrameReader("netdev " + id + " rx", fd, MAX_DATAGRAM, inbox, false);
     }
 
     public static UnixDatagramNetBackend open(String id, String localPath, String remotePath, Consumer<Runnable> mainLoop,
@@ -101,42 +100,13 @@ public final class UnixDatagramNetBackend implements NetBackend {
         inbox.acceptInput();
     }
 
-    private void readLoop() {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment buf = a.allocate(MAX_DATAGRAM);
-            MemorySegment errno = NetNative.newErrnoCapture(a);
-            MemorySegment pollfd = a.allocate(8);
-            while (!closed) {
-                if (!NetNative.pollIn(errno, pollfd, fd, POLL_MS)) {
-                    continue;
-                }
-                long n = NetNative.read(errno, fd, buf, MAX_DATAGRAM);
-                if (n < 0) {
-                    int e = NetNative.errno(errno);
-                    if (e == NetNative.EINTR || e == NetNative.EAGAIN) {
-                        continue;
-                    }
-                    return; // the socket is gone
-                }
-                inbox.put(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE));
-            }
-        } catch (InterruptedException e) {
-            // closing
-        }
-    }
-
     @Override
     public void close() {
         if (closed) {
             return;
         }
         closed = true;
-        reader.interrupt();
-        try {
-            reader.join(2 * POLL_MS); // it must leave read() before the fd number can be reused
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        reader.stop();
         NetNative.close(fd);
         try {
             Files.deleteIfExists(localPath);
