@@ -299,9 +299,15 @@ public final class NetBackends implements AutoCloseable {
         return java.util.Set.copyOf(attached.keySet());
     }
 
-    /** A device that held {@code id} is gone (hot unplug): another may take the netdev now. */
+    /**
+     * A device that held {@code id} is gone (hot unplug): another may take the netdev now, and
+     * the gone NIC no longer answers to {@code set_link}.
+     */
     public void release(String id) {
-        attached.remove(id);
+        GatedNetBackend g = attached.remove(id);
+        if (g != null && g.frontend() != null) {
+            nics.values().remove(g.frontend());
+        }
     }
 
     @Override

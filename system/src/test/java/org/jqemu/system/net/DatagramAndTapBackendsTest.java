@@ -223,6 +223,12 @@ class DatagramAndTapBackendsTest {
             assertFalse(n.setLink("nosuch", false));
             assertNull(n.linkUp("nosuch"));
             assertNotNull(na);
+
+            // An unplugged NIC gives its netdev back and leaves set_link's names with it.
+            n.release("b");
+            assertFalse(n.setLink("nic-b", false), "a removed NIC still answered to set_link");
+            assertTrue(n.setLink("virtio-net-pci.0", true), "the other NIC keeps its name");
+            n.attach("b", "nic");
         }
     }
 
